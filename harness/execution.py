@@ -1,0 +1,179 @@
+"""Install a side into a schema and process business dates with it, phase by phase."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from harness.database import first_line
+from harness.errors import SideError, SideFailed
+from harness.manifest import Side
+from harness.source import set_search_path
+
+Connection = psycopg.Connection[tuple[Any, ...]]
+
+EXPORT_HEADER = (
+    "Ledger,AccountCode,AccountingPeriod,TransactionDate,JournalType,JournalSource,"
+    "TransactionReference,LineNo,Description,DebitCredit,CurrencyCode,TransactionAmount,"
+    "BaseAmount,AnalysisCode1,AnalysisCode2"
+)
+
+# Rows written by this transaction so far, over every table of the side's schema.
+ROWS_WRITTEN = """
+SELECT coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del), 0)
+FROM pg_stat_xact_user_tables WHERE schemaname = %s
+"""
+
+
+@dataclass(frozen=True)
+class PhaseTiming:
+    """One phase of one side on one date: how long it took and how many rows it wrote."""
+
+    name: str
+    seconds: float
+    rows: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "seconds": self.seconds, "rows": self.rows}
+
+
+@dataclass(frozen=True)
+class ProcessResult:
+    """What processing one date with one side did."""
+
+    side: str
+    business_date: date
+    phases: tuple[PhaseTiming, ...]
+    logged_phases: tuple[PhaseTiming, ...] = field(default=())
+
+    @property
+    def seconds(self) -> float:
+        return sum(p.seconds for p in self.phases)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "side": self.side,
+            "business_date": self.business_date.isoformat(),
+            "seconds": self.seconds,
+            "phases": [p.to_dict() for p in self.phases],
+            "logged_phases": [p.to_dict() for p in self.logged_phases],
+        }
+
+
+def schema_exists(conn: Connection, schema: str) -> bool:
+    row = conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,)).fetchone()
+    return row is not None
+
+
+def install_side(conn: Connection, side: Side, schema: str) -> None:
+    """Create ``schema`` and run the side's install files in it, all or nothing."""
+    with conn.transaction():
+        conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
+        set_search_path(conn, schema)
+        for name, text in side.install_sql():
+            try:
+                conn.execute(text.encode())
+            except psycopg.Error as exc:
+                raise SideError(f"{side.name}: installing {name} failed: {first_line(exc)}") from exc
+
+
+def process_date(
+    conn: Connection,
+    side: Side,
+    schema: str,
+    source_schema: str,
+    business_date: date,
+    *,
+    phase_timeout: float | None = None,
+) -> ProcessResult:
+    """Run every phase of ``side`` for one date in one transaction; roll back on failure."""
+    params = {"business_date": business_date}
+    timings: list[PhaseTiming] = []
+    try:
+        with conn.transaction():
+            set_search_path(conn, schema, source_schema)
+            for phase in side.phases:
+                timings.append(_run_phase(conn, phase.name, phase.sql, params, schema, phase_timeout))
+            logged = _logged_phases(conn, side, params)
+    except psycopg.Error as exc:
+        failed = side.phases[len(timings)].name if len(timings) < len(side.phases) else "timing"
+        raise SideFailed(
+            f"{side.name} failed in phase {failed!r} on {business_date}: {first_line(exc)}"
+        ) from exc
+    return ProcessResult(side.name, business_date, tuple(timings), logged)
+
+
+def _run_phase(
+    conn: Connection,
+    name: str,
+    statement: str,
+    params: dict[str, Any],
+    schema: str,
+    timeout: float | None,
+) -> PhaseTiming:
+    timeout_ms = str(int(timeout * 1000)) if timeout else "0"
+    conn.execute("SELECT set_config('statement_timeout', %s, true)", (timeout_ms,))
+    before = _rows_written(conn, schema)
+    started = time.perf_counter()
+    conn.execute(statement.encode(), params)
+    seconds = time.perf_counter() - started
+    conn.execute("SELECT set_config('statement_timeout', '0', true)")
+    return PhaseTiming(name, seconds, _rows_written(conn, schema) - before)
+
+
+def _rows_written(conn: Connection, schema: str) -> int:
+    row = conn.execute(ROWS_WRITTEN, (schema,)).fetchone()
+    return int(row[0]) if row else 0
+
+
+def _logged_phases(conn: Connection, side: Side, params: dict[str, Any]) -> tuple[PhaseTiming, ...]:
+    if not side.timing_query:
+        return ()
+    rows = conn.execute(side.timing_query.encode(), params).fetchall()
+    return tuple(PhaseTiming(str(r[0]), float(r[1]) / 1000.0, int(r[2] or 0)) for r in rows)
+
+
+def export_files(
+    conn: Connection,
+    side: Side,
+    schema: str,
+    source_schema: str,
+    business_date: date,
+    out_dir: Path,
+) -> list[Path]:
+    """Write the side's export for one date: one CSV per ledger, named LEDGER_YYYYMMDD.csv."""
+    if side.export is None:
+        raise SideError(f"side {side.name!r} declares no [export] in its manifest")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    params: dict[str, Any] = {"business_date": business_date}
+    with conn.transaction():
+        set_search_path(conn, schema, source_schema)
+        ledgers = [str(r[0]) for r in conn.execute(side.export.ledgers.encode(), params)]
+        return [_export_ledger(conn, side, ledger, business_date, out_dir) for ledger in ledgers]
+
+
+def export_name(ledger: str, business_date: date) -> str:
+    return f"{ledger}_{business_date:%Y%m%d}.csv"
+
+
+def _export_ledger(conn: Connection, side: Side, ledger: str, business_date: date, out_dir: Path) -> Path:
+    assert side.export is not None
+    path = out_dir / export_name(ledger, business_date)
+    params = {"business_date": business_date, "ledger_code": ledger}
+    with path.open("wb") as out:
+        if side.export.copy:
+            with conn.cursor().copy(side.export.copy.encode(), params) as copy:
+                for chunk in copy:
+                    out.write(chunk)
+        else:
+            assert side.export.lines is not None
+            out.write((EXPORT_HEADER + "\n").encode())
+            for row in conn.execute(side.export.lines.encode(), params):
+                out.write((str(row[0]) + "\n").encode())
+    return path

@@ -1,0 +1,80 @@
+"""The source schema the job reads: tables per domain.md and the shared reference data."""
+
+from __future__ import annotations
+
+from importlib.resources import files
+
+import psycopg
+from psycopg import sql
+
+from harness.errors import SourceError
+
+DEFAULT_SCHEMA = "source"
+TABLES = (
+    "ledger",
+    "accounting_period",
+    "broker",
+    "policy",
+    "tax_rate",
+    "fx_rate",
+    "account",
+    "posting_rule",
+    "insurance_transaction",
+)
+
+
+def schema_sql() -> str:
+    return files("harness.source").joinpath("schema.sql").read_text(encoding="utf-8")
+
+
+def reference_sql() -> str:
+    return files("harness.source").joinpath("reference.sql").read_text(encoding="utf-8")
+
+
+def seed_log_sql() -> str:
+    return files("harness.source").joinpath("seed_log.sql").read_text(encoding="utf-8")
+
+
+def source_exists(conn: psycopg.Connection[tuple[object, ...]], schema: str) -> bool:
+    row = conn.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = %s", (schema,)
+    ).fetchone()
+    return bool(row and int(str(row[0])) > 0)
+
+
+def install_source(conn: psycopg.Connection[tuple[object, ...]], schema: str = DEFAULT_SCHEMA) -> None:
+    """Create ``schema`` with the source tables and the reference data, in one transaction."""
+    with conn.transaction():
+        conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
+        set_search_path(conn, schema)
+        conn.execute(schema_sql().encode())
+        conn.execute(reference_sql().encode())
+        conn.execute("SET LOCAL search_path TO DEFAULT")
+
+
+def ensure_source(conn: psycopg.Connection[tuple[object, ...]], schema: str) -> bool:
+    """Install the source schema unless present; True when it was installed now."""
+    if source_exists(conn, schema):
+        check_source(conn, schema)
+        return False
+    install_source(conn, schema)
+    return True
+
+
+def check_source(conn: psycopg.Connection[tuple[object, ...]], schema: str) -> None:
+    rows = conn.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = %s", (schema,)
+    ).fetchall()
+    missing = sorted(set(TABLES) - {str(r[0]) for r in rows})
+    if missing:
+        raise SourceError(
+            f"schema {schema!r} lacks source table(s) {', '.join(missing)}; "
+            "drop it or name another schema with --source-schema"
+        )
+
+
+def set_search_path(conn: psycopg.Connection[tuple[object, ...]], *schemas: str, local: bool = True) -> None:
+    """Point unqualified names at ``schemas`` (for the transaction only when ``local``)."""
+    verb = sql.SQL("SET LOCAL" if local else "SET")
+    names = sql.SQL(", ").join(sql.Identifier(s) for s in schemas)
+    conn.execute(sql.SQL("{} search_path TO {}").format(verb, names))
