@@ -1,0 +1,105 @@
+"""The run ledger: append-only, hash-chained history of every run, in schema ``harness``.
+
+Every fact is one entry (kind + canonical JSON body). A run is the sequence of its
+entries: ``run_started``, one ``execution`` per date and side, ``comparison`` results per
+date and entity, and ``run_finished``. Reports are rendered from these entries alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from importlib.resources import files
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+LEDGER_SCHEMA = "harness"
+GENESIS = "0" * 64
+APPEND_LOCK = 72_616_101  # advisory lock key serialising appends, so the chain never forks
+
+Connection = psycopg.Connection[tuple[Any, ...]]
+
+
+@dataclass(frozen=True)
+class Entry:
+    seq: int
+    run_id: str
+    kind: str
+    body: dict[str, Any]
+    prev_hash: str
+    hash: str
+    written_at: str = ""
+
+
+def canonical(body: dict[str, Any]) -> str:
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def entry_hash(prev_hash: str, seq: int, run_id: str, kind: str, body_text: str) -> str:
+    material = "\x1f".join((prev_hash, str(seq), run_id, kind, body_text))
+    return hashlib.sha256(material.encode()).hexdigest()
+
+
+def ensure_ledger(conn: Connection) -> None:
+    """Create the ledger schema and table if missing (idempotent)."""
+    with conn.transaction():
+        conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(LEDGER_SCHEMA)))
+        conn.execute(sql.SQL("SET LOCAL search_path TO {}").format(sql.Identifier(LEDGER_SCHEMA)))
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (APPEND_LOCK,))
+        conn.execute(files("harness.ledger").joinpath("schema.sql").read_text(encoding="utf-8").encode())
+
+
+def ledger_exists(conn: Connection) -> bool:
+    row = conn.execute("SELECT to_regclass('harness.entry') IS NOT NULL").fetchone()
+    return bool(row and row[0])
+
+
+def append(conn: Connection, run_id: str, kind: str, body: dict[str, Any]) -> Entry:
+    """Append one entry at the end of the chain, atomically."""
+    text = canonical(body)
+    with conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (APPEND_LOCK,))
+        last = conn.execute("SELECT seq, hash FROM harness.entry ORDER BY seq DESC LIMIT 1").fetchone()
+        seq, prev = (int(last[0]) + 1, str(last[1])) if last else (1, GENESIS)
+        digest = entry_hash(prev, seq, run_id, kind, text)
+        conn.execute(
+            "INSERT INTO harness.entry (seq, run_id, kind, body, prev_hash, hash) "
+            "VALUES (%s, %s, %s, %s, %s, %s)",
+            (seq, run_id, kind, text, prev, digest),
+        )
+    return Entry(seq, run_id, kind, json.loads(text), prev, digest)
+
+
+def entries(conn: Connection, run_id: str | None = None) -> list[Entry]:
+    where = sql.SQL("WHERE run_id = %s") if run_id else sql.SQL("")
+    query = sql.SQL(
+        "SELECT seq, run_id, kind, body, prev_hash, hash, written_at::text FROM harness.entry {} ORDER BY seq"
+    ).format(where)
+    rows = conn.execute(query, (run_id,) if run_id else None).fetchall()
+    return [Entry(int(r[0]), r[1], r[2], json.loads(r[3]), r[4], r[5], r[6]) for r in rows]
+
+
+@dataclass(frozen=True)
+class ChainProblem:
+    seq: int
+    problem: str
+
+
+def verify_chain(conn: Connection) -> tuple[int, list[ChainProblem]]:
+    """Recompute every hash; returns (entries checked, problems found)."""
+    rows = conn.execute(
+        "SELECT seq, run_id, kind, body, prev_hash, hash FROM harness.entry ORDER BY seq"
+    ).fetchall()
+    problems, expected_prev, expected_seq = [], GENESIS, 1
+    for seq, run_id, kind, body, prev, digest in rows:
+        if seq != expected_seq:
+            problems.append(ChainProblem(expected_seq, f"entry {expected_seq} is missing"))
+        if prev != expected_prev:
+            problems.append(ChainProblem(seq, "prev_hash does not match the previous entry's hash"))
+        if entry_hash(prev, seq, run_id, kind, body) != digest:
+            problems.append(ChainProblem(seq, f"content of this {kind} entry of run {run_id} was altered"))
+        expected_prev, expected_seq = digest, seq + 1
+    return len(rows), problems
