@@ -1,0 +1,68 @@
+"""CSV evidence: the examined mismatches of each entity, one file per entity.
+
+Columns: business_date, entity, the entity's key columns, kind, differing (columns joined by
+';'), accepted_by, then control_<column> and candidate_<column> for every column a sample
+shows. Every value is quoted; NULL is an empty unquoted field (PostgreSQL's COPY CSV rule),
+so NULL and the empty string stay distinguishable.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+FIXED = ("business_date", "entity")
+
+
+def csv_name(entity: str) -> str:
+    """The file name of an entity's CSV: 'gl_entries' -> 'gl_entries.csv'."""
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", entity) + ".csv"
+
+
+def render_mismatch_csvs(doc: dict[str, Any]) -> dict[str, str]:
+    """File name -> CSV text, for every entity of the run (a header alone when nothing differs)."""
+    return {csv_name(entity): _entity_csv(doc, entity) for entity in doc["entities"]}
+
+
+def _entity_csv(doc: dict[str, Any], entity: str) -> str:
+    comparisons = [c for c in doc["comparisons"] if c["entity"] == entity]
+    key = comparisons[0]["key"] if comparisons else []
+    samples = [(c["business_date"], s) for c in comparisons for s in c["samples"]]
+    columns: list[str] = []
+    for _, s in samples:
+        for row in (s["control"], s["candidate"]):
+            columns += [c for c in (row or {}) if c not in columns]
+    header = [
+        *FIXED,
+        *key,
+        "kind",
+        "differing",
+        "accepted_by",
+        *(f"{side}_{c}" for c in columns for side in ("control", "candidate")),
+    ]
+    lines = [_line(header)]
+    for day, s in samples:
+        fields: list[Any] = [
+            day,
+            entity,
+            *(s["key"].get(k) for k in key),
+            s["kind"],
+            ";".join(s["differing"]),
+            s["accepted_by"],
+        ]
+        for column in columns:
+            fields += [(s[side] or {}).get(column) for side in ("control", "candidate")]
+        lines.append(_line(fields))
+    return "".join(lines)
+
+
+def _line(fields: list[Any]) -> str:
+    return ",".join(_field(f) for f in fields) + "\r\n"
+
+
+def _field(item: Any) -> str:
+    if item is None:
+        return ""
+    text = item if isinstance(item, str) else json.dumps(item, ensure_ascii=False)
+    return '"' + text.replace('"', '""') + '"'

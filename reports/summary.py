@@ -1,0 +1,56 @@
+"""One-line summaries of a comparison, as CI systems and terminals show them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reports.formatting import count, key_text, value
+
+
+def comparison_summary(c: dict[str, Any]) -> str:
+    """'MISMATCH: 3 different, 1 control-only (3 unexplained) of 1,950 control / 1,950 candidate rows'."""
+    verdict = c["verdict"]
+    counts = c["counts"]
+    if verdict == "FAILED" or counts is None:
+        return f"{verdict}: {c['error'] or 'no comparison was made'}"
+    rows = f"{count(counts['control_rows'])} control / {count(counts['candidate_rows'])} candidate rows"
+    if verdict == "MATCH":
+        return f"MATCH: {rows}, all equal"
+    parts = [
+        f"{count(counts[name])} {label}"
+        for name, label in (
+            ("different", "different"),
+            ("control_only", "control-only"),
+            ("candidate_only", "candidate-only"),
+            ("duplicate_keys", "duplicate keys"),
+        )
+        if counts[name]
+    ]
+    found = ", ".join(parts) or "no differing keys"
+    if verdict == "ACCEPTED":
+        covered = ", ".join(f"{ident} ({count(n)})" for ident, n in c["accepted"].items())
+        return f"ACCEPTED: {found} of {rows}, covered by {covered or 'accepted differences'}"
+    return f"{verdict}: {found} of {rows}; {count(counts['unexplained'])} unexplained"
+
+
+def comparison_details(c: dict[str, Any], max_samples: int = 10) -> list[str]:
+    """Patterns and samples of a comparison as plain text lines."""
+    lines = []
+    for p in c["patterns"]:
+        context = ", ".join(f"{k}={value(v)}" for k, v in p["context"].items())
+        accepted = f"accepted by {p['accepted_by']}" if p["accepted_by"] else "unexplained"
+        lines.append(
+            f"pattern: {p['kind']} in {', '.join(p['columns'])}"
+            f"{f' where {context}' if context else ''}: {count(p['rows'])} rows, {accepted}"
+        )
+    for s in c["samples"][:max_samples]:
+        lines.append(f"sample {key_text(s['key'])}: {s['kind']}")
+        for column in s["differing"]:
+            control = value((s["control"] or {}).get(column)) if s["control"] is not None else "(no row)"
+            candidate = (
+                value((s["candidate"] or {}).get(column)) if s["candidate"] is not None else "(no row)"
+            )
+            lines.append(f"  {column}: control {control} | candidate {candidate}")
+    if len(c["samples"]) > max_samples:
+        lines.append(f"... {len(c['samples']) - max_samples} more samples in the HTML report and CSV")
+    return lines

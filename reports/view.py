@@ -1,0 +1,259 @@
+"""The HTML report's view model: the run document rearranged into what each section shows.
+
+Only presentation happens here (grouping, pivoting, sums for display, ordering, anchors);
+verdicts and figures come finished from the run document.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from reports import charts, formatting
+
+VERDICTS = ("MATCH", "ACCEPTED", "MISMATCH", "FAILED")
+COUNT_COLUMNS = (
+    ("control_rows", "Control rows"),
+    ("candidate_rows", "Candidate rows"),
+    ("equal", "Equal"),
+    ("different", "Different"),
+    ("control_only", "Control only"),
+    ("candidate_only", "Candidate only"),
+    ("duplicate_keys", "Duplicate keys"),
+    ("within_tolerance", "Within tolerance"),
+    ("invalid_json", "Invalid JSON"),
+    ("accepted", "Accepted"),
+    ("unexplained", "Unexplained"),
+    ("examined", "Examined"),
+)
+"""Counts shown per comparison, in the order a reader reconciles them."""
+FLAGGED = frozenset(
+    {"different", "control_only", "candidate_only", "duplicate_keys", "invalid_json", "unexplained"}
+)
+"""Counts drawn attention to when they are not zero."""
+
+
+def build(doc: dict[str, Any]) -> dict[str, Any]:
+    """Everything the templates need, keyed by section."""
+    return {
+        "doc": doc,
+        "run": doc["run"],
+        "verdict": doc["verdict"],
+        "verdicts": VERDICTS,
+        "duration": _duration(doc["run"]),
+        "scope": _scope(doc),
+        "matrix": _matrix(doc),
+        "timings": _timings(doc),
+        "entities": [_entity(doc, entity) for entity in doc["entities"]],
+        "count_columns": COUNT_COLUMNS,
+        "flagged": FLAGGED,
+        "invariants": _invariants(doc["invariants"]),
+        "accepted": _accepted(doc["accepted_differences"]),
+        "provenance": _provenance(doc),
+    }
+
+
+def _duration(run: dict[str, Any]) -> float | None:
+    if not run["finished_at"]:
+        return None
+    delta = datetime.fromisoformat(run["finished_at"]) - datetime.fromisoformat(run["started_at"])
+    return delta.total_seconds()
+
+
+def _sum(values: Iterable[int | None]) -> int:
+    return sum(v for v in values if v is not None)
+
+
+def _entity_anchor(entity: str) -> str:
+    return f"entity-{formatting.slug(entity)}"
+
+
+def _detail_anchor(day: str, entity: str) -> str:
+    return f"cmp-{day}-{formatting.slug(entity)}"
+
+
+def _comparisons(doc: dict[str, Any], entity: str) -> list[dict[str, Any]]:
+    order = {day: i for i, day in enumerate(doc["run"]["dates"])}
+    found = [c for c in doc["comparisons"] if c["entity"] == entity]
+    return sorted(found, key=lambda c: order.get(c["business_date"], len(order)))
+
+
+def _scope(doc: dict[str, Any]) -> dict[str, Any]:
+    recorded = [row["business_date"] for row in doc["matrix"]]
+    rows = []
+    for entity in doc["entities"]:
+        counted = [c["counts"] for c in _comparisons(doc, entity) if c["counts"]]
+        keys = [c["key"] for c in _comparisons(doc, entity)]
+        rows.append(
+            {
+                "entity": entity,
+                "anchor": _entity_anchor(entity),
+                "key": keys[0] if keys else [],
+                "control_rows": _sum(c["control_rows"] for c in counted),
+                "candidate_rows": _sum(c["candidate_rows"] for c in counted),
+            }
+        )
+    return {
+        "dates": doc["run"]["dates"],
+        "recorded": recorded,
+        "comparisons": len(doc["comparisons"]),
+        "missing": [day for day in doc["run"]["dates"] if day not in recorded],
+        "rows": rows,
+        "control_rows": _sum(r["control_rows"] for r in rows),
+        "candidate_rows": _sum(r["candidate_rows"] for r in rows),
+    }
+
+
+def _matrix(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    detailed = {(c["business_date"], c["entity"]) for c in doc["comparisons"] if _has_detail(c)}
+    rows = []
+    for row in doc["matrix"]:
+        day = row["business_date"]
+        cells = [
+            {
+                "entity": cell["entity"],
+                "verdict": cell["verdict"],
+                "href": "#"
+                + (
+                    _detail_anchor(day, cell["entity"])
+                    if (day, cell["entity"]) in detailed
+                    else _entity_anchor(cell["entity"])
+                ),
+            }
+            for cell in row["cells"]
+        ]
+        rows.append({"date": day, "cells": cells})
+    return rows
+
+
+def _timings(doc: dict[str, Any]) -> dict[str, Any]:
+    timings = doc["timings"]
+    return {
+        "rows": timings,
+        "totals_chart": charts.totals_chart(timings) if timings else None,
+        "phase_charts": [charts.phase_chart(t, doc["phase_names"]) for t in timings],
+        "logged": any(t[side]["logged_phases"] for t in timings for side in charts.SIDES),
+        "failures": [
+            {"date": t["business_date"], "side": side, "error": t[side]["error"]}
+            for t in timings
+            for side in charts.SIDES
+            if t[side]["status"] != "OK"
+        ],
+    }
+
+
+def _has_detail(comparison: dict[str, Any]) -> bool:
+    return comparison["verdict"] != "MATCH" or bool(comparison["samples"] or comparison["patterns"])
+
+
+def _entity(doc: dict[str, Any], entity: str) -> dict[str, Any]:
+    found = _comparisons(doc, entity)
+    return {
+        "name": entity,
+        "anchor": _entity_anchor(entity),
+        "key": found[0]["key"] if found else [],
+        "rows": found,
+        "details": [_detail(c) for c in found if _has_detail(c)],
+    }
+
+
+def _detail(comparison: dict[str, Any]) -> dict[str, Any]:
+    counts = comparison["counts"]
+    differing = counts["different"] + counts["control_only"] + counts["candidate_only"] if counts else 0
+    return {
+        "comparison": comparison,
+        "differing_keys": differing,
+        "capped": bool(counts) and counts["examined"] < differing,
+        "anchor": _detail_anchor(comparison["business_date"], comparison["entity"]),
+        "patterns": [
+            {**p, "context_text": ", ".join(f"{k}={formatting.value(v)}" for k, v in p["context"].items())}
+            for p in comparison["patterns"]
+        ],
+        "samples": [_sample(s) for s in comparison["samples"]],
+    }
+
+
+def _sample(sample: dict[str, Any]) -> dict[str, Any]:
+    """A sample as rows of (column, control, candidate), differing columns first."""
+    control = sample["control"]
+    candidate = sample["candidate"]
+    differing = list(sample["differing"])
+    columns = list(differing)
+    for side in (control, candidate):
+        columns += [c for c in (side or {}) if c not in columns]
+    return {
+        "key": formatting.key_text(sample["key"]),
+        "kind": sample["kind"],
+        "accepted_by": sample["accepted_by"],
+        "rows": [
+            {
+                "column": column,
+                "differs": column in differing,
+                "control": _cell(control, column),
+                "candidate": _cell(candidate, column),
+            }
+            for column in columns
+        ],
+    }
+
+
+def _cell(row: dict[str, Any] | None, column: str) -> dict[str, Any]:
+    if row is None:
+        return {"text": "no row", "css": "absent"}
+    if column not in row:
+        return {"text": "not shown", "css": "absent"}
+    item = row[column]
+    return {"text": formatting.value(item), "css": "null" if item is None else ""}
+
+
+def _invariants(invariants: list[dict[str, Any]]) -> dict[str, Any]:
+    table: dict[tuple[str, str], dict[str, Any]] = {}
+    for item in invariants:
+        row = table.setdefault(
+            (item["business_date"], item["name"]), {"date": item["business_date"], "name": item["name"]}
+        )
+        row[item["label"]] = item
+    rows = sorted(table.values(), key=lambda r: r["date"])
+    for i, row in enumerate(rows):
+        first = i == 0 or rows[i - 1]["date"] != row["date"]
+        row["date_rows"] = sum(1 for r in rows if r["date"] == row["date"]) if first else 0
+    broken = {
+        side: sum(1 for i in invariants if i["label"] == side and not i["holds"]) for side in charts.SIDES
+    }
+    return {"rows": rows, "broken": broken}
+
+
+def _accepted(entries: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "rows": entries,
+        "stale": [e for e in entries if e["status"] == "stale"],
+        "expired": [e for e in entries if e["status"] == "expired"],
+    }
+
+
+def _provenance(doc: dict[str, Any]) -> dict[str, Any]:
+    provenance = doc["provenance"]
+    before = provenance["source_fingerprints_before"]
+    after = provenance["source_fingerprints_after"]
+    sources = [
+        {
+            "table": table,
+            "before": _fingerprint(before.get(table)),
+            "after": _fingerprint(after.get(table)),
+            "changed": before.get(table) != after.get(table),
+        }
+        for table in sorted(before.keys() | after.keys())
+    ]
+    return {
+        **provenance,
+        "sides": [(label, doc["sides"][label]) for label in charts.SIDES],
+        "sources": sources,
+        "sources_changed": any(s["changed"] for s in sources),
+    }
+
+
+def _fingerprint(fingerprint: Any) -> str:
+    if isinstance(fingerprint, dict) and fingerprint.keys() == {"rows", "digest"}:
+        return f"{formatting.count(fingerprint['rows'])} rows, {fingerprint['digest']}"
+    return formatting.optional(fingerprint)
