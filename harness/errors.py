@@ -26,4 +26,16 @@ class SideError(HarnessError):
 
 
 class SideFailed(HarnessError):
-    """A side raised while processing a business date."""
+    """A side raised or timed out while processing a business date."""
+
+    def __init__(self, message: str, phase: str = "") -> None:
+        super().__init__(message)
+        self.phase = phase
+
+
+class IsolationError(HarnessError):
+    """A side's schema or role could not be set up, or the two sides got different input."""
+
+
+class RunNotFound(HarnessError):
+    """No run with that id is in the ledger."""

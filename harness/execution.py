@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -17,6 +18,7 @@ from harness.manifest import Side
 from harness.source import set_search_path
 
 Connection = psycopg.Connection[tuple[Any, ...]]
+PhaseHook = Callable[[str], None]
 
 EXPORT_HEADER = (
     "Ledger,AccountCode,AccountingPeriod,TransactionDate,JournalType,JournalSource,"
@@ -87,26 +89,40 @@ def process_date(
     conn: Connection,
     side: Side,
     schema: str,
-    source_schema: str,
+    source_schema: str | None,
     business_date: date,
     *,
+    role: str | None = None,
     phase_timeout: float | None = None,
+    on_phase: PhaseHook | None = None,
 ) -> ProcessResult:
-    """Run every phase of ``side`` for one date in one transaction; roll back on failure."""
+    """Run every phase of ``side`` for one date in one transaction; roll back on failure.
+
+    ``source_schema`` None means the source tables were copied into ``schema``; ``role``
+    is the role the phases run as (role isolation).
+    """
     params = {"business_date": business_date}
     timings: list[PhaseTiming] = []
     try:
         with conn.transaction():
-            set_search_path(conn, schema, source_schema)
+            if role:
+                conn.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(role)))
+            set_search_path(conn, schema, *([source_schema] if source_schema else []))
             for phase in side.phases:
+                if on_phase:
+                    on_phase(phase.name)
                 timings.append(_run_phase(conn, phase.name, phase.sql, params, schema, phase_timeout))
             logged = _logged_phases(conn, side, params)
     except psycopg.Error as exc:
-        failed = side.phases[len(timings)].name if len(timings) < len(side.phases) else "timing"
-        raise SideFailed(
-            f"{side.name} failed in phase {failed!r} on {business_date}: {first_line(exc)}"
-        ) from exc
+        failed = side.phases[len(timings)].name if len(timings) < len(side.phases) else "timing query"
+        raise SideFailed(_failure(side, failed, business_date, exc, phase_timeout), phase=failed) from exc
     return ProcessResult(side.name, business_date, tuple(timings), logged)
+
+
+def _failure(side: Side, phase: str, day: date, exc: psycopg.Error, timeout: float | None) -> str:
+    if isinstance(exc, psycopg.errors.QueryCanceled) and timeout:
+        return f"{side.name} timed out in phase {phase!r} on {day} after {timeout:g} s (--phase-timeout)"
+    return f"{side.name} failed in phase {phase!r} on {day}: {first_line(exc)}"
 
 
 def _run_phase(
@@ -143,7 +159,7 @@ def export_files(
     conn: Connection,
     side: Side,
     schema: str,
-    source_schema: str,
+    source_schema: str | None,
     business_date: date,
     out_dir: Path,
 ) -> list[Path]:
@@ -153,7 +169,7 @@ def export_files(
     out_dir.mkdir(parents=True, exist_ok=True)
     params: dict[str, Any] = {"business_date": business_date}
     with conn.transaction():
-        set_search_path(conn, schema, source_schema)
+        set_search_path(conn, schema, *([source_schema] if source_schema else []))
         ledgers = [str(r[0]) for r in conn.execute(side.export.ledgers.encode(), params)]
         return [_export_ledger(conn, side, ledger, business_date, out_dir) for ledger in ledgers]
 

@@ -8,6 +8,8 @@ unless HARNESS_DSN names another server; then each test's database is created on
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,7 +21,7 @@ import pytest
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
-from harness.database import Database, connect, start_embedded
+from harness.database import Database, connect, start_embedded, stop_embedded
 
 
 @dataclass(frozen=True)
@@ -38,13 +40,22 @@ class TestDatabase:
 
 
 @pytest.fixture(scope="session")
-def server_uri(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """URI of an administrative database on the session's server."""
+def server_uri() -> Iterator[str]:
+    """URI of an administrative database on the session's server.
+
+    The embedded server's home is a private temporary directory rather than pytest's
+    tmp_path, which another pytest process may rotate away while this session runs.
+    """
     dsn = os.environ.get("HARNESS_DSN")
     if dsn:
-        return dsn
-    home: Path = tmp_path_factory.mktemp("harness-home")
-    return start_embedded(home).uri
+        yield dsn
+        return
+    home = Path(tempfile.mkdtemp(prefix="harness-test-home-"))
+    database = start_embedded(home)
+    yield database.uri
+    assert database.data_dir is not None
+    stop_embedded(database.data_dir)
+    shutil.rmtree(home, ignore_errors=True)
 
 
 @pytest.fixture

@@ -10,7 +10,9 @@ import click
 from harness import __version__
 from harness.cli.common import EXIT_INTERRUPTED, EXIT_USAGE, fail
 from harness.cli.db import db
+from harness.cli.history import gate, history, report, show, verify_ledger
 from harness.cli.process import process
+from harness.cli.run import run_command
 from harness.cli.seed import seed_command
 from harness.errors import HarnessError
 
@@ -23,14 +25,17 @@ def cli() -> None:
 
     \b
     Example:
-      harness seed --from 2024-03-01 --to 2024-03-05 --per-day 2000
-      harness process --side legacy --date 2024-03-01
+      harness run --demo
+      harness run --from 2024-03-01 --to 2024-03-05
+      harness gate
     """
 
 
 cli.add_command(db)
 cli.add_command(seed_command)
 cli.add_command(process)
+for command in (run_command, history, show, verify_ledger, report, gate):
+    cli.add_command(command)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -13,14 +13,16 @@ def test_install_source_creates_tables_and_reference_data(
         "SELECT table_name FROM information_schema.tables WHERE table_schema = 'source'"
     ).fetchall()
     assert {r[0] for r in rows} == set(TABLES)
-    ledgers = conn.execute(
-        "SELECT ledger_code, base_currency FROM source.ledger ORDER BY 1"
-    ).fetchall()
+    ledgers = conn.execute("SELECT ledger_code, base_currency FROM source.ledger ORDER BY 1").fetchall()
     assert ledgers == [("IE1", "EUR"), ("UK1", "GBP"), ("US1", "USD")]
     counts = conn.execute(
         "SELECT txn_type, count(*) FROM source.posting_rule GROUP BY 1 ORDER BY 1"
     ).fetchall()
     assert counts == [
-        ("CANCELLATION", 7), ("CLAIM_PAYMENT", 4), ("CLAIM_RECOVERY", 2),
-        ("ENDORSEMENT", 7), ("NEW_BUSINESS", 7), ("RENEWAL", 7),
+        ("CANCELLATION", 7),
+        ("CLAIM_PAYMENT", 4),
+        ("CLAIM_RECOVERY", 2),
+        ("ENDORSEMENT", 7),
+        ("NEW_BUSINESS", 7),
+        ("RENEWAL", 7),
     ]

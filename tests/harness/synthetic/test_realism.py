@@ -26,15 +26,32 @@ def scalar(conn: Conn, query: str) -> Any:
 
 
 def test_reference_shape(seeded: Conn) -> None:
-    assert scalar(seeded, "SELECT string_agg(base_currency, ',' ORDER BY base_currency) "
-                          "FROM ledger WHERE ledger_code IN ('UK1','IE1','US1')") == "EUR,GBP,USD"
+    assert (
+        scalar(
+            seeded,
+            "SELECT string_agg(base_currency, ',' ORDER BY base_currency) "
+            "FROM ledger WHERE ledger_code IN ('UK1','IE1','US1')",
+        )
+        == "EUR,GBP,USD"
+    )
     currencies = scalar(seeded, "SELECT array_agg(DISTINCT currency) FROM insurance_transaction")
     assert {"GBP", "EUR", "USD", "JPY", "CHF"} <= set(currencies)
     assert scalar(seeded, "SELECT count(DISTINCT txn_type) FROM insurance_transaction") == 7
-    assert scalar(seeded, "SELECT bool_and(gross_amount <= 0) FROM insurance_transaction "
-                          "WHERE txn_type = 'CANCELLATION'") is True
-    assert scalar(seeded, "SELECT count(*) FILTER (WHERE broker_id IS NULL) > 0 "
-                          "AND count(*) FILTER (WHERE broker_id IS NOT NULL) > 0 FROM policy") is True
+    assert (
+        scalar(
+            seeded,
+            "SELECT bool_and(gross_amount <= 0) FROM insurance_transaction WHERE txn_type = 'CANCELLATION'",
+        )
+        is True
+    )
+    assert (
+        scalar(
+            seeded,
+            "SELECT count(*) FILTER (WHERE broker_id IS NULL) > 0 "
+            "AND count(*) FILTER (WHERE broker_id IS NOT NULL) > 0 FROM policy",
+        )
+        is True
+    )
     assert scalar(seeded, "SELECT count(DISTINCT reinsurance_share) FROM policy") >= 3
     assert scalar(seeded, "SELECT count(*) FROM tax_rate WHERE valid_to IS NOT NULL") >= 2
 
@@ -47,28 +64,46 @@ def test_periods_cover_the_month_end(seeded: Conn) -> None:
 
 
 def test_fx_rates_every_weekday(seeded: Conn) -> None:
-    days = scalar(seeded, "SELECT count(DISTINCT rate_date) FROM fx_rate "
-                          "WHERE from_currency = 'JPY' AND to_currency = 'GBP' "
-                          "AND rate_date BETWEEN '2024-02-26' AND '2024-03-01'")
+    days = scalar(
+        seeded,
+        "SELECT count(DISTINCT rate_date) FROM fx_rate "
+        "WHERE from_currency = 'JPY' AND to_currency = 'GBP' "
+        "AND rate_date BETWEEN '2024-02-26' AND '2024-03-01'",
+    )
     assert days == 5
 
 
 @pytest.mark.parametrize(
     ("case", "query"),
     [
-        ("quote in name", "SELECT count(*) FROM insurance_transaction t JOIN policy p USING (policy_id) "
-                          "WHERE p.policyholder_name LIKE '%\"%'"),
-        ("backslash in name", "SELECT count(*) FROM insurance_transaction t JOIN policy p USING (policy_id) "
-                              "WHERE strpos(p.policyholder_name, E'\\\\') > 0"),
-        ("non-ASCII", "SELECT count(*) FROM insurance_transaction t JOIN policy p USING (policy_id) "
-                      "WHERE p.policyholder_name !~ '^[ -~]*$'"),
+        (
+            "quote in name",
+            "SELECT count(*) FROM insurance_transaction t JOIN policy p USING (policy_id) "
+            "WHERE p.policyholder_name LIKE '%\"%'",
+        ),
+        (
+            "backslash in name",
+            "SELECT count(*) FROM insurance_transaction t JOIN policy p USING (policy_id) "
+            "WHERE strpos(p.policyholder_name, E'\\\\') > 0",
+        ),
+        (
+            "non-ASCII",
+            "SELECT count(*) FROM insurance_transaction t JOIN policy p USING (policy_id) "
+            "WHERE p.policyholder_name !~ '^[ -~]*$'",
+        ),
         ("odd description", "SELECT count(*) FROM insurance_transaction WHERE description ~ '[\"\\\\]'"),
         ("stale currency", "SELECT count(*) FROM insurance_transaction WHERE currency = 'SEK'"),
-        ("closed period", "SELECT count(*) FROM insurance_transaction t JOIN policy p USING (policy_id) "
-                          "WHERE p.ledger_code = 'RO1'"),
+        (
+            "closed period",
+            "SELECT count(*) FROM insurance_transaction t JOIN policy p USING (policy_id) "
+            "WHERE p.ledger_code = 'RO1'",
+        ),
         ("unknown type", "SELECT count(*) FROM insurance_transaction WHERE txn_type = 'ADJUSTMENT'"),
-        ("missing policy", "SELECT count(*) FROM insurance_transaction t "
-                           "WHERE NOT EXISTS (SELECT 1 FROM policy p WHERE p.policy_id = t.policy_id)"),
+        (
+            "missing policy",
+            "SELECT count(*) FROM insurance_transaction t "
+            "WHERE NOT EXISTS (SELECT 1 FROM policy p WHERE p.policy_id = t.policy_id)",
+        ),
         ("zero amount", "SELECT count(*) FROM insurance_transaction WHERE gross_amount = 0"),
         ("one cent", "SELECT count(*) FROM insurance_transaction WHERE abs(gross_amount) = 0.01"),
         ("a billion", "SELECT count(*) FROM insurance_transaction WHERE abs(gross_amount) = 1000000000"),

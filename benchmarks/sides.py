@@ -1,0 +1,116 @@
+"""Benchmark: legacy and enhanced on the same generated date, phase by phase, in one run.
+
+Run by hand:  python -m benchmarks.sides --sizes 1000,10000,100000
+For each size, seeds two identical source schemas (one per side, so neither sees the
+other's status updates), processes 2024-03-01 with each side, and prints throughput,
+per-phase times, the enhanced/legacy ratios, and enhanced's GL posting against the
+ceiling: a plain INSERT ... SELECT of the same GL rows into an unindexed table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import tempfile
+import time
+import uuid
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from psycopg import sql
+
+from harness.database import connect, start_embedded
+from harness.execution import ProcessResult, install_side, process_date
+from harness.manifest import load_side
+from harness.synthetic.loader import seed
+
+DAY = date(2024, 3, 1)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", default="1000,10000,100000")
+    parser.add_argument("--sides", default="legacy,enhanced")
+    parser.add_argument("--dsn")
+    args = parser.parse_args()
+    uri = args.dsn or start_embedded(Path(tempfile.mkdtemp(prefix="bench-home-"))).uri
+    for size in (int(s) for s in args.sizes.split(",")):
+        results = {name: bench_side(uri, name, size) for name in args.sides.split(",")}
+        report(size, results)
+    print(
+        f"python peak memory: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB (ru_maxrss)"
+    )
+
+
+def bench_side(uri: str, name: str, size: int) -> dict[str, Any]:
+    tag = uuid.uuid4().hex[:6]
+    source, schema = f"bsrc_{tag}", f"bside_{tag}"
+    with connect(uri) as conn:
+        seed(conn, source, DAY, DAY, size, 7)
+        side = load_side(name)
+        install_side(conn, side, schema)
+        started = time.perf_counter()
+        result = process_date(conn, side, schema, source, DAY)
+        wall = time.perf_counter() - started
+        counts = _counts(conn, schema)
+        ceiling = _gl_ceiling(conn, schema) if name == "enhanced" else None
+        for s in (schema, source):
+            conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(s)))
+    return {"result": result, "wall": wall, "counts": counts, "ceiling": ceiling}
+
+
+def _counts(conn: Any, schema: str) -> dict[str, int]:
+    out = {}
+    for table in ("sun_journal", "gl_entries", "voucher", "journal_error"):
+        row = conn.execute(
+            sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(schema, table))
+        ).fetchone()
+        out[table] = int(row[0])
+    return out
+
+
+def _gl_ceiling(conn: Any, schema: str) -> float:
+    gl = sql.Identifier(schema, "gl_entries")
+    ceiling = sql.Identifier(schema, "ceiling_copy")
+    conn.execute(sql.SQL("CREATE TABLE {} AS SELECT * FROM {} WITH NO DATA").format(ceiling, gl))
+    started = time.perf_counter()
+    conn.execute(sql.SQL("INSERT INTO {} SELECT * FROM {}").format(ceiling, gl))
+    return time.perf_counter() - started
+
+
+def phases(result: ProcessResult) -> dict[str, float]:
+    chosen = result.logged_phases or result.phases
+    return {p.name: p.seconds for p in chosen}
+
+
+def report(size: int, results: dict[str, dict[str, Any]]) -> None:
+    print(f"\n=== {size:,} transactions on {DAY} ===")
+    for name, r in results.items():
+        c, wall = r["counts"], r["wall"]
+        print(
+            f"{name:>9}: {wall:8.2f} s  {size / wall:10,.0f} txn/s  {c['sun_journal'] / wall:10,.0f} journals/s  "
+            f"{c['gl_entries'] / wall:10,.0f} GL lines/s  (journals {c['sun_journal']}, GL {c['gl_entries']}, "
+            f"vouchers {c['voucher']}, errors {c['journal_error']})"
+        )
+        for phase, seconds in phases(r["result"]).items():
+            print(f"{'':>11}{phase:<20}{seconds * 1000:10.0f} ms")
+    if {"legacy", "enhanced"} <= set(results):
+        legacy, enhanced = results["legacy"], results["enhanced"]
+        print(f"  speedup enhanced vs legacy (total): {legacy['wall'] / enhanced['wall']:.1f}x")
+        lp, ep = phases(legacy["result"]), phases(enhanced["result"])
+        for phase in lp:
+            if phase in ep and ep[phase] > 0:
+                print(f"    {phase:<20} {lp[phase] / ep[phase]:8.1f}x")
+    if "enhanced" in results and results["enhanced"]["ceiling"]:
+        gl = phases(results["enhanced"]["result"]).get("GL posting")
+        ceiling = results["enhanced"]["ceiling"]
+        if gl:
+            print(
+                f"  enhanced GL posting {gl * 1000:.0f} ms vs plain INSERT ... SELECT {ceiling * 1000:.0f} ms "
+                f"of the same rows: {gl / ceiling:.2f}x the ceiling"
+            )
+
+
+if __name__ == "__main__":
+    main()

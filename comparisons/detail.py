@@ -1,0 +1,245 @@
+"""Stage 2, detail: pull the examined keys' rows from both sides and compare them in pandas.
+
+datacompy (PandasCompare, joined on the key) decides per row and column with the plan's
+rules through one custom comparator: numbers as Decimals within the column's tolerance,
+everything else as normalized text. Keys duplicated on a side are not paired up (which
+row would match which is arbitrary); they are reported as duplicate_key differences.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import pandas as pd
+import psycopg
+from datacompy import PandasCompare
+from datacompy.comparator.base import BaseComparator
+from psycopg import sql
+from sqlglot import exp
+
+from comparisons.errors import EntityQueryError
+from comparisons.expressions import SOURCE, key_value, text_value
+from comparisons.normalize import difference, is_invalid_json, normalize, numbers_equal
+from comparisons.plan import Column, Plan, Rule
+from comparisons.pushdown import TempTables, key_alias
+from comparisons.qualify import column, render, side_query, table
+from comparisons.spec import EntitySpec
+
+Connection = psycopg.Connection[tuple[Any, ...]]
+Key = tuple[str | None, ...]
+Values = dict[str, str | None]
+SIDES = ("control", "candidate")
+JOIN = "_key"
+
+
+@dataclass(frozen=True)
+class Difference:
+    """One examined key that differs: its kind, the columns that differ and both rows."""
+
+    key: Key
+    kind: str  # different | invalid_json | control_only | candidate_only | duplicate_key
+    differing: tuple[str, ...]
+    control: Values | None  # text of every pulled column (first row for a duplicate key)
+    candidate: Values | None
+    context: Values
+
+
+@dataclass(frozen=True)
+class ColumnDiff:
+    column: str
+    mismatches: int
+    max_difference: Decimal | None
+
+
+@dataclass(frozen=True)
+class Detail:
+    differences: tuple[Difference, ...]
+    equal: int  # examined 'different' keys that are equal once normalized
+    within_tolerance: int  # ... that differ only within tolerances
+    columns: tuple[ColumnDiff, ...]
+    stage1_classes: tuple[str, ...] = ()  # the stage 1 class of every examined key
+
+
+def run_stage2(
+    conn: Connection,
+    spec: EntitySpec,
+    plan: Plan,
+    schemas: tuple[str, str],
+    business_date: date,
+    temps: TempTables,
+) -> Detail:
+    examined = _examined(conn, plan, temps)
+    if not examined:
+        return Detail((), 0, 0, ())
+    has_null = any(v is None for key in examined for v in key)
+    rows = [
+        _pull(conn, spec, plan, side_query(spec.parsed, schema, business_date), side, temps, has_null)
+        for side, schema in enumerate(schemas)
+    ]
+    duplicates = [k for k, cls in examined.items() if cls == "duplicate_key"]
+    paired = [k for k, cls in examined.items() if cls != "duplicate_key"]
+    differences = [_duplicate(plan, key, rows) for key in duplicates]
+    equal, within, compared, columns = _compare(plan, paired, rows)
+    return Detail((*differences, *compared), equal, within, columns, tuple(examined.values()))
+
+
+def _examined(conn: Connection, plan: Plan, temps: TempTables) -> dict[Key, str]:
+    """The examined keys as text (as stage 2 reads them from the sides) -> stage 1 class."""
+    keys = sql.SQL(", ").join(
+        sql.SQL("CAST({} AS text)").format(sql.Identifier(key_alias(i))) for i in range(len(plan.key))
+    )
+    query = sql.SQL("SELECT {}, cls FROM {}").format(keys, temps.identifier("examined"))
+    return {tuple(row[:-1]): str(row[-1]) for row in conn.execute(query).fetchall()}
+
+
+def _pull(
+    conn: Connection,
+    spec: EntitySpec,
+    plan: Plan,
+    query: exp.Query,
+    side: int,
+    temps: TempTables,
+    has_null: bool,
+) -> dict[Key, list[Values]]:
+    examined = table(temps.name("examined"), "pg_temp")
+    keys = [key_value(c, side) for c in plan.key]
+    aliases = [column(key_alias(i)) for i in range(len(plan.key))]
+    if has_null:  # IN never matches NULL; IS NOT DISTINCT FROM does, without a hash join
+        matches = [exp.NullSafeEQ(this=k, expression=column(key_alias(i), "e")) for i, k in enumerate(keys)]
+        found: exp.Expr = exp.Exists(
+            this=exp.select("1").from_(examined.copy().as_("e")).where(exp.and_(*matches))
+        )
+    else:
+        found = exp.In(
+            this=exp.Tuple(expressions=keys), query=exp.select(*aliases).from_(examined).subquery()
+        )
+    select = (
+        exp.select(*(text_value(c, side) for c in plan.pulled)).from_(query.subquery(SOURCE)).where(found)
+    )
+    try:
+        fetched = conn.execute(render(select)).fetchall()
+    except psycopg.Error as exc:
+        raise EntityQueryError(f"{spec.name}: reading the {SIDES[side]} rows failed: {exc}") from exc
+    by_key: dict[Key, list[Values]] = defaultdict(list)
+    names = [c.name for c in plan.pulled]
+    width = len(plan.key)
+    for row in fetched:
+        by_key[tuple(row[:width])].append(dict(zip(names, row, strict=True)))
+    return by_key
+
+
+def _duplicate(plan: Plan, key: Key, rows: list[dict[Key, list[Values]]]) -> Difference:
+    control, candidate = (side.get(key, [None])[0] for side in rows)
+    return Difference(key, "duplicate_key", (), control, candidate, _context(plan, control, candidate))
+
+
+def _context(plan: Plan, control: Values | None, candidate: Values | None) -> Values:
+    row = control if control is not None else candidate
+    return {c.name: (row or {}).get(c.name) for c in plan.context}
+
+
+class PlanComparator(BaseComparator):
+    """datacompy comparator for every compared column: the plan's rule, exactly."""
+
+    def __init__(self, columns: dict[str, Column]) -> None:
+        self.columns = columns
+
+    def compare(self, col1: pd.Series, col2: pd.Series, **kwargs: Any) -> pd.Series | None:
+        name = str(col1.name).removesuffix(f"_{SIDES[0]}")
+        col = self.columns.get(name)
+        if col is None:
+            return None
+        if col.rule is Rule.NUMBER:
+            equal = [
+                numbers_equal(_value(a), _value(b), col.tolerance) for a, b in zip(col1, col2, strict=True)
+            ]
+        else:
+            equal = [_value(a) == _value(b) for a, b in zip(col1, col2, strict=True)]
+        return pd.Series(equal, index=col1.index, dtype=bool)
+
+
+def _value(v: Any) -> Any:
+    return None if v is None or (isinstance(v, float) and v != v) else v
+
+
+def _frame(plan: Plan, keys: Sequence[Key], side: dict[Key, list[Values]]) -> pd.DataFrame:
+    present = [k for k in keys if k in side]
+    data: dict[str, pd.Series] = {JOIN: pd.Series([json.dumps(k) for k in present], dtype=object)}
+    for i, col in enumerate(plan.compared):
+        values = [normalize(col.rule, side[k][0][col.name]) for k in present]
+        data[f"c{i}"] = pd.Series(values, dtype=object)
+    return pd.DataFrame(data)
+
+
+def _compare(
+    plan: Plan, keys: Sequence[Key], rows: list[dict[Key, list[Values]]]
+) -> tuple[int, int, list[Difference], tuple[ColumnDiff, ...]]:
+    if not keys:
+        return 0, 0, [], ()
+    internal = {f"c{i}": col for i, col in enumerate(plan.compared)}
+    compare = PandasCompare(
+        _frame(plan, keys, rows[0]),
+        _frame(plan, keys, rows[1]),
+        join_columns=[JOIN],
+        df1_name=SIDES[0],
+        df2_name=SIDES[1],
+        cast_column_names_lower=False,
+        custom_comparators=[PlanComparator(internal)],
+    )
+    differences = [_only(plan, rows, row[JOIN], "control_only") for _, row in compare.df1_unq_rows.iterrows()]
+    differences += [
+        _only(plan, rows, row[JOIN], "candidate_only") for _, row in compare.df2_unq_rows.iterrows()
+    ]
+    equal = within = 0
+    stats: dict[str, list[Any]] = {c.name: [0, None] for c in plan.compared}
+    for _, row in compare.intersect_rows.iterrows():
+        key = tuple(json.loads(row[JOIN]))
+        control, candidate = rows[0][key][0], rows[1][key][0]
+        differing = [internal[n].name for n in internal if not row[f"{n}_match"]]
+        _track(stats, internal, row, differing)
+        if differing:
+            differences.append(_different(plan, key, differing, control, candidate))
+        elif any(_value(row[f"{n}_{SIDES[0]}"]) != _value(row[f"{n}_{SIDES[1]}"]) for n in internal):
+            within += 1
+        else:
+            equal += 1
+    columns = tuple(ColumnDiff(name, n, biggest) for name, (n, biggest) in stats.items() if n or biggest)
+    return equal, within, differences, columns
+
+
+def _track(
+    stats: dict[str, list[Any]], internal: dict[str, Column], row: pd.Series, differing: list[str]
+) -> None:
+    for n, col in internal.items():
+        if col.name in differing:
+            stats[col.name][0] += 1
+        gap = difference(_value(row[f"{n}_{SIDES[0]}"]), _value(row[f"{n}_{SIDES[1]}"]))
+        if gap is not None and gap > 0 and (stats[col.name][1] is None or gap > stats[col.name][1]):
+            stats[col.name][1] = gap
+
+
+def _only(plan: Plan, rows: list[dict[Key, list[Values]]], joined: str, kind: str) -> Difference:
+    key = tuple(json.loads(joined))
+    control = rows[0][key][0] if kind == "control_only" else None
+    candidate = rows[1][key][0] if kind == "candidate_only" else None
+    return Difference(key, kind, (), control, candidate, _context(plan, control, candidate))
+
+
+def _different(plan: Plan, key: Key, differing: list[str], control: Values, candidate: Values) -> Difference:
+    rules = {c.name: c.rule for c in plan.compared}
+    invalid = any(
+        rules[name] is Rule.JSON
+        and (
+            is_invalid_json(normalize(Rule.JSON, control[name]))
+            or is_invalid_json(normalize(Rule.JSON, candidate[name]))
+        )
+        for name in differing
+    )
+    kind = "invalid_json" if invalid else "different"
+    return Difference(key, kind, tuple(differing), control, candidate, _context(plan, control, candidate))

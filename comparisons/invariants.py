@@ -1,0 +1,90 @@
+"""Accounting invariants: queries over one side's output that must find no violations.
+
+An invariant ([[invariants]]: name, query) is a query over a side's tables, unqualified,
+with ``:business_date``, returning one row: violations (a count) and detail (text naming
+the first offenders). It holds when violations is 0.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import psycopg
+
+from comparisons import values
+from comparisons.errors import InvariantQueryError
+from comparisons.qualify import QueryProblem, parse_query, render, side_query
+
+Connection = psycopg.Connection[tuple[Any, ...]]
+INVARIANT_KEYS = ("name", "query")
+
+
+@dataclass(frozen=True)
+class InvariantSpec:
+    name: str
+    query: str
+    origin: str = ""
+
+
+@dataclass(frozen=True)
+class InvariantResult:
+    business_date: date
+    name: str
+    holds: bool
+    violations: int
+    detail: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "business_date": self.business_date.isoformat(),
+            "name": self.name,
+            "holds": self.holds,
+            "violations": self.violations,
+            "detail": self.detail,
+        }
+
+
+def parse_invariants(raw: list[dict[str, Any]], where: str) -> tuple[InvariantSpec, ...]:
+    places = [values.Where(where, f"invariants[{i}]") for i in range(len(raw))]
+    specs = tuple(_invariant(data, place) for data, place in zip(raw, places, strict=True))
+    values.unique((s.name for s in specs), places, "name")
+    return specs
+
+
+def _invariant(data: dict[str, Any], where: values.Where) -> InvariantSpec:
+    if not isinstance(data, dict):
+        raise where.whole("must be a table")
+    values.check_keys(data, INVARIANT_KEYS, where, required=INVARIANT_KEYS)
+    query = values.text(data, "query", where)
+    try:
+        parse_query(query)
+    except QueryProblem as exc:
+        raise where.error("query", str(exc)) from exc
+    return InvariantSpec(values.text(data, "name", where), query, str(where))
+
+
+def check_invariants(
+    conn: Connection, invariants: Sequence[InvariantSpec], schema: str, business_date: date
+) -> list[InvariantResult]:
+    """Run every invariant against ``schema`` for the date, in config order."""
+    return [_check(conn, invariant, schema, business_date) for invariant in invariants]
+
+
+def _check(conn: Connection, invariant: InvariantSpec, schema: str, business_date: date) -> InvariantResult:
+    query = render(side_query(parse_query(invariant.query), schema, business_date))
+    try:
+        rows = conn.execute(query).fetchall()
+    except psycopg.Error as exc:
+        raise InvariantQueryError(
+            f"{invariant.origin} ({invariant.name}): the query failed on {schema}: {exc}"
+        ) from exc
+    if len(rows) != 1 or len(rows[0]) != 2 or not isinstance(rows[0][0], int):
+        raise InvariantQueryError(
+            f"{invariant.origin} ({invariant.name}): must return one row (violations bigint, detail text), "
+            f"got {len(rows)} row(s)"
+        )
+    violations, detail = rows[0]
+    return InvariantResult(business_date, invariant.name, violations == 0, int(violations), str(detail or ""))

@@ -1,0 +1,152 @@
+"""Entity specs: what one compared output is, as data in the config ([[entities]]).
+
+An entity is a query over one side's tables (unqualified, ``:business_date`` for the date),
+a business key, and per-column rules. Every column the query returns is compared except
+the key (joined on), ``ignore`` (surrogate ids, timestamps) and ``context`` (extracted to
+group differences into patterns, e.g. txn_type, ledger).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from sqlglot import exp
+
+from comparisons import values
+from comparisons.qualify import QueryProblem, parse_query
+
+ENTITY_KEYS = (
+    "name",
+    "query",
+    "key",
+    "ignore",
+    "context",
+    "numeric",
+    "tolerances",
+    "normalizers",
+    "minor_unit_decimals",
+)
+DEFAULT_MINOR_UNIT_DECIMALS = 2
+
+
+class Normalizer(StrEnum):
+    """How a text column is normalized before comparing (in the hash and in pandas)."""
+
+    JSON = "json"  # parsed JSON; text that does not parse is an invalid_json difference
+    TRIM = "trim"  # leading and trailing blanks (space, tab, CR, LF, VT, FF) removed
+    CASEFOLD = "casefold"  # case-insensitive
+
+
+@dataclass(frozen=True)
+class EntitySpec:
+    """One compared output; see the module docstring."""
+
+    name: str
+    query: str
+    key: tuple[str, ...]
+    ignore: tuple[str, ...] = ()
+    context: tuple[str, ...] = ()
+    numeric: tuple[str, ...] = ()
+    tolerances: dict[str, int] = field(default_factory=dict)
+    normalizers: dict[str, Normalizer] = field(default_factory=dict)
+    minor_unit_decimals: int = DEFAULT_MINOR_UNIT_DECIMALS
+    origin: str = ""  # where it was defined, e.g. "harness.toml: entities[2]", for messages
+
+    @property
+    def parsed(self) -> exp.Query:
+        return parse_query(self.query)
+
+    def tolerance(self, column: str) -> Decimal:
+        """The column's absolute tolerance in its own units (0 when exact)."""
+        minor_units = self.tolerances.get(column, 0)
+        return Decimal(minor_units).scaleb(-self.minor_unit_decimals)
+
+    def is_number(self, column: str) -> bool:
+        return column in self.numeric or column in self.tolerances
+
+
+def parse_entity_specs(raw: list[dict[str, Any]], where: str) -> tuple[EntitySpec, ...]:
+    """The [[entities]] tables of the config at ``where``, validated."""
+    places = [values.Where(where, f"entities[{i}]") for i in range(len(raw))]
+    specs = tuple(_entity(data, place) for data, place in zip(raw, places, strict=True))
+    values.unique((s.name for s in specs), places, "name")
+    return specs
+
+
+def _entity(data: dict[str, Any], where: values.Where) -> EntitySpec:
+    if not isinstance(data, dict):
+        raise where.whole("must be a table")
+    values.check_keys(data, ENTITY_KEYS, where, required=("name", "query", "key"))
+    query = values.text(data, "query", where)
+    try:
+        parse_query(query)
+    except QueryProblem as exc:
+        raise where.error("query", str(exc)) from exc
+    key = values.names(data, "key", where, required=True)
+    lists = {name: values.names(data, name, where) for name in ("ignore", "context", "numeric")}
+    decimals = data.get("minor_unit_decimals", DEFAULT_MINOR_UNIT_DECIMALS)
+    if isinstance(decimals, bool) or not isinstance(decimals, int) or not 0 <= decimals <= 12:
+        raise where.error("minor_unit_decimals", f"must be a whole number from 0 to 12, got {decimals!r}")
+    spec = EntitySpec(
+        name=values.text(data, "name", where),
+        query=query,
+        key=key,
+        ignore=lists["ignore"],
+        context=lists["context"],
+        numeric=lists["numeric"],
+        tolerances=_tolerances(values.mapping(data, "tolerances", where), where),
+        normalizers=_normalizers(values.mapping(data, "normalizers", where), where),
+        minor_unit_decimals=decimals,
+        origin=str(where),
+    )
+    _check_roles(spec, where)
+    return spec
+
+
+def _tolerances(raw: dict[str, Any], where: values.Where) -> dict[str, int]:
+    for column, value in raw.items():
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise where.error(
+                f"tolerances.{column}",
+                f"must be a whole number of minor units (e.g. 1 for 0.01), got {value!r}",
+            )
+    return dict(raw)
+
+
+def _normalizers(raw: dict[str, Any], where: values.Where) -> dict[str, Normalizer]:
+    known = ", ".join(f'"{n.value}"' for n in Normalizer)
+    parsed: dict[str, Normalizer] = {}
+    for column, value in raw.items():
+        if value not in {n.value for n in Normalizer}:
+            raise where.error(f"normalizers.{column}", f"must be one of {known}, got {value!r}")
+        parsed[column] = Normalizer(value)
+    return parsed
+
+
+def _check_roles(spec: EntitySpec, where: values.Where) -> None:
+    """A column has one role: key, ignored, context or compared (with at most one rule)."""
+    roles = {"key": spec.key, "ignore": spec.ignore, "context": spec.context}
+    for name, columns in roles.items():
+        for other, other_columns in roles.items():
+            if name < other and (both := sorted(set(columns) & set(other_columns))):
+                raise where.error(other, f"repeats {both[0]!r} from {name}; a column has one role")
+    not_compared = set(spec.key) | set(spec.ignore) | set(spec.context)
+    rules: dict[str, list[str]] = {
+        "numeric": list(spec.numeric),
+        "tolerances": list(spec.tolerances),
+        "normalizers": list(spec.normalizers),
+    }
+    for rule, named in rules.items():
+        for column in named:
+            if column in not_compared:
+                raise where.error(
+                    f"{rule}", f"names {column!r}, which is not compared (key, ignore or context)"
+                )
+    for column in spec.normalizers:
+        if spec.is_number(column):
+            raise where.error(
+                f"normalizers.{column}", "conflicts with numeric/tolerances: a column is a number or text"
+            )

@@ -1,0 +1,69 @@
+"""Checks for values read from the config's TOML tables; each failure names file and key."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from comparisons.errors import SpecError
+
+
+class Where:
+    """The place of one config table, e.g. ``harness.toml: entities[2]``, for messages."""
+
+    def __init__(self, path: str, table: str) -> None:
+        self.path = path
+        self.table = table
+
+    def error(self, key: str, problem: str) -> SpecError:
+        return SpecError(f"{self.path}: {self.table}.{key} {problem}")
+
+    def whole(self, problem: str) -> SpecError:
+        return SpecError(f"{self.path}: {self.table} {problem}")
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.table}"
+
+
+def check_keys(data: dict[str, Any], known: Iterable[str], where: Where, required: Iterable[str]) -> None:
+    allowed = set(known)
+    for key in data:
+        if key not in allowed:
+            hint = ", ".join(sorted(allowed))
+            raise where.error(str(key), f"is not a known key (known here: {hint})")
+    for key in required:
+        if key not in data:
+            raise where.error(key, "is required")
+
+
+def text(data: dict[str, Any], key: str, where: Where) -> str:
+    value = data.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise where.error(key, f"must be a non-empty string, got {value!r}")
+    return value
+
+
+def names(data: dict[str, Any], key: str, where: Where, *, required: bool = False) -> tuple[str, ...]:
+    value = data.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise where.error(key, f"must be a list of column names, got {value!r}")
+    if required and not value:
+        raise where.error(key, "must name at least one column")
+    if len(set(value)) != len(value):
+        raise where.error(key, "names a column more than once")
+    return tuple(value)
+
+
+def mapping(data: dict[str, Any], key: str, where: Where) -> dict[str, Any]:
+    value = data.get(key, {})
+    if not isinstance(value, dict):
+        raise where.error(key, f"must be a table {{column = value}}, got {value!r}")
+    return value
+
+
+def unique(items: Iterable[str], where_of: Iterable[Where], what: str) -> None:
+    seen: set[str] = set()
+    for item, where in zip(items, where_of, strict=True):
+        if item in seen:
+            raise where.error(what, f"'{item}' is used twice; {what}s must be unique")
+        seen.add(item)

@@ -1,0 +1,132 @@
+"""Commands that read the ledger: history, show, verify-ledger, report, gate."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from harness import ledger
+from harness.cli.common import EXIT_MISMATCH, EXIT_OK, dsn_option
+from harness.cli.output import print_summary, write_outputs
+from harness.config import load_config
+from harness.database import open_database
+from harness.gate import evaluate, load_policy
+from harness.history import latest_run_id, run_document, run_ids, summaries
+
+
+@click.command()
+@dsn_option
+def history(dsn: str | None) -> None:
+    """List the runs recorded in the ledger, oldest first.
+
+    \b
+    Example:
+      harness history
+    """
+    with open_database(dsn) as database, database.connect() as conn:
+        runs = summaries(conn)
+    if not runs:
+        click.echo("no runs recorded yet; start one with 'harness run --demo'")
+        return
+    click.echo(f"{'run':<24}{'started (UTC)':<21}{'status':<13}{'dates':<25}verdict")
+    for run in runs:
+        span = run.dates[0] if len(run.dates) == 1 else f"{run.dates[0]}..{run.dates[-1]}"
+        counts = ", ".join(f"{n} {v}" for v, n in run.counts.items() if n)
+        click.echo(
+            f"{run.run_id:<24}{run.started_at[:19].replace('T', ' '):<21}{run.status:<13}"
+            f"{span:<25}{run.verdict} ({counts})"
+        )
+
+
+@click.command()
+@click.argument("run_id", metavar="RUN", required=False)
+@dsn_option
+def show(run_id: str | None, dsn: str | None) -> int:
+    """Print one run's summary (default: the latest run).
+
+    \b
+    Example:
+      harness show 20261125_101500_ab12
+    """
+    with open_database(dsn) as database, database.connect() as conn:
+        doc = run_document(conn, run_id or latest_run_id(conn))
+    print_summary(doc)
+    return EXIT_OK if doc["verdict"]["ready"] else EXIT_MISMATCH
+
+
+@click.command("verify-ledger")
+@dsn_option
+def verify_ledger(dsn: str | None) -> int:
+    """Recompute the ledger's hash chain; exit 1 if any entry was altered or removed.
+
+    \b
+    Example:
+      harness verify-ledger
+    """
+    with open_database(dsn) as database, database.connect() as conn:
+        if not ledger.ledger_exists(conn):
+            click.echo("ledger is empty: nothing to verify")
+            return EXIT_OK
+        checked, problems = ledger.verify_chain(conn)
+    for problem in problems:
+        click.echo(f"entry {problem.seq}: {problem.problem}")
+    if problems:
+        click.echo(f"ledger TAMPERED: {len(problems)} problem(s) in {checked} entries")
+        return EXIT_MISMATCH
+    click.echo(f"ledger OK: {checked} entries, hash chain intact")
+    return EXIT_OK
+
+
+@click.command()
+@click.argument("run_id", metavar="RUN", required=False)
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), help="Directory [./harness-report/RUN].")
+@click.option(
+    "--metrics", "metrics_path", type=click.Path(path_type=Path), help="Write Prometheus metrics here."
+)
+@dsn_option
+def report(run_id: str | None, out_dir: Path | None, metrics_path: Path | None, dsn: str | None) -> int:
+    """Re-render a run's HTML, JSON, JUnit and CSV reports from the ledger alone.
+
+    \b
+    Example:
+      harness report 20261125_101500_ab12 --out ./audit
+    """
+    with open_database(dsn) as database, database.connect() as conn:
+        doc = run_document(conn, run_id or latest_run_id(conn))
+    files = write_outputs(doc, out_dir or Path("harness-report") / doc["run"]["run_id"], metrics_path)
+    click.echo(f"report: {files.html}")
+    return EXIT_OK if doc["verdict"]["ready"] else EXIT_MISMATCH
+
+
+@click.command()
+@click.option("--policy", "policy_path", type=click.Path(path_type=Path), help="Policy TOML ([gate] table).")
+@click.option("--run", "run_id", metavar="RUN", help="Evaluate this run only (default: the whole history).")
+@click.option("--config", "config_path", type=click.Path(path_type=Path), help="Config whose [gate] applies.")
+@dsn_option
+def gate(policy_path: Path | None, run_id: str | None, config_path: Path | None, dsn: str | None) -> int:
+    """Evaluate cutover readiness over the ledger; exit 0 ready, 1 not ready, 2 error.
+
+    Criteria: N consecutive clean business dates, no FAILED side, no stale or expired
+    accepted difference, candidate speedup on the median date, candidate invariants.
+
+    \b
+    Example:
+      harness gate
+      harness gate --policy cutover.toml --run 20261125_101500_ab12
+    """
+    config = load_config(config_path)
+    policy = load_policy(policy_path, config.gate, config.path)
+    with open_database(dsn) as database, database.connect() as conn:
+        ids = [run_id] if run_id else run_ids(conn)
+        if not ids:
+            latest_run_id(conn)
+        documents = [run_document(conn, i) for i in ids]
+    result = evaluate(policy, documents)
+    for criterion in result.criteria:
+        mark = "PASS" if criterion.passed else "FAIL"
+        click.echo(f"{mark}  {criterion.name}: {criterion.figure} (required {criterion.required})")
+    click.echo(
+        f"{'READY' if result.ready else 'NOT READY'} for cutover ({len(result.runs)} run(s) evaluated)"
+    )
+    return EXIT_OK if result.ready else EXIT_MISMATCH

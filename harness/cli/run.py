@@ -1,0 +1,157 @@
+"""``harness run``: both sides over the same dates, compared, recorded, reported."""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from datetime import date, timedelta
+from pathlib import Path
+
+import click
+from psycopg import sql
+
+from harness.cli.common import DATE, EXIT_MISMATCH, EXIT_OK, dsn_option, echo_err
+from harness.cli.output import print_summary, write_outputs
+from harness.config import Config, load_config
+from harness.database import Database, open_database
+from harness.errors import InvalidInput
+from harness.execution import Connection
+from harness.history import run_document
+from harness.progress import Progress
+from harness.runner import Runner, RunRequest
+from harness.source import source_exists
+from harness.synthetic.loader import seed
+
+DEMO_FIRST = date(2024, 3, 1)
+DEMO_DAYS = 5
+DEMO_PER_DAY = 2000
+
+
+@click.command("run")
+@click.option("--from", "first", type=DATE, help="First business date (YYYY-MM-DD).")
+@click.option("--to", "last", type=DATE, help="Last business date, inclusive.")
+@click.option("--dates", help="Comma-separated business dates, instead of --from/--to.")
+@click.option(
+    "--config", "config_path", type=click.Path(path_type=Path), help="Config TOML (default: bundled)."
+)
+@dsn_option
+@click.option(
+    "--out", "out_dir", type=click.Path(path_type=Path), help="Report directory [./harness-report/RUN]."
+)
+@click.option("--keep-schemas", is_flag=True, help="Keep the sides' schemas and roles after the run.")
+@click.option(
+    "--concurrent", is_flag=True, help="Run control and candidate side by side (timings less clean)."
+)
+@click.option("--phase-timeout", type=float, help="Seconds a phase may take before the side FAILS.")
+@click.option("--no-role-isolation", is_flag=True, help="Run without per-side roles (reported as such).")
+@click.option(
+    "--max-detail-rows", type=int, default=10_000, show_default=True, help="Rows examined per entity."
+)
+@click.option(
+    "--metrics", "metrics_path", type=click.Path(path_type=Path), help="Write Prometheus metrics here."
+)
+@click.option(
+    "--resume", "resume", metavar="RUN", help="Continue an interrupted run from its first unrecorded date."
+)
+@click.option(
+    "--demo", is_flag=True, help="Seed five demo business days if the source is empty, then run them."
+)
+@click.option("--quiet", is_flag=True, help="No progress lines on stderr.")
+def run_command(
+    first: date | None,
+    last: date | None,
+    dates: str | None,
+    config_path: Path | None,
+    dsn: str | None,
+    out_dir: Path | None,
+    keep_schemas: bool,
+    concurrent: bool,
+    phase_timeout: float | None,
+    no_role_isolation: bool,
+    max_detail_rows: int,
+    metrics_path: Path | None,
+    resume: str | None,
+    demo: bool,
+    quiet: bool,
+) -> int:
+    """Run control and candidate over the same business dates, compare every entity,
+    record the results in the ledger and write the reports.
+
+    Exit codes: 0 every date and entity MATCH or ACCEPTED, 1 any MISMATCH or FAILED,
+    2 usage or environment error, 130 interrupted (resume it with --resume RUN).
+
+    \b
+    Example:
+      harness run --demo
+      harness run --from 2024-03-01 --to 2024-03-05 --out ./report
+      harness run --dates 2024-03-01,2024-03-04 --config my-pair.toml --metrics run.prom
+      harness run --resume 20261125_101500_ab12
+    """
+    config = load_config(config_path)
+    business_dates = _dates(first, last, dates, demo, resume)
+    progress = Progress(quiet=quiet)
+    with open_database(dsn) as database:
+        if demo:
+            _seed_demo(database, config, progress)
+        request = RunRequest(
+            dates=business_dates,
+            out_dir=out_dir,
+            keep_schemas=keep_schemas,
+            concurrent=concurrent,
+            phase_timeout=phase_timeout,
+            role_isolation=not no_role_isolation,
+            resume=resume,
+            command_line=shlex.join(["harness", *sys.argv[1:]]),
+            max_detail_rows=max_detail_rows,
+        )
+        state = Runner(database, config, progress).run(request)
+        with database.connect() as conn:
+            doc = run_document(conn, state.run_id)
+    files = write_outputs(doc, state.out_dir, metrics_path)
+    print_summary(doc)
+    click.echo(f"report: {files.html}")
+    return EXIT_OK if doc["verdict"]["ready"] else EXIT_MISMATCH
+
+
+def _dates(
+    first: date | None, last: date | None, dates: str | None, demo: bool, resume: str | None
+) -> tuple[date, ...]:
+    if resume:
+        if first or last or dates:
+            raise click.UsageError("--resume takes its dates from the run; drop --from/--to/--dates")
+        return ()
+    if dates:
+        if first or last:
+            raise click.UsageError("give either --dates or --from/--to, not both")
+        try:
+            return tuple(sorted({DATE.convert(d.strip(), None, None) for d in dates.split(",") if d.strip()}))
+        except click.BadParameter as exc:
+            raise click.BadParameter(exc.message, param_hint="'--dates'") from exc
+    if first is None and last is None and demo:
+        return tuple(DEMO_FIRST + timedelta(days=i) for i in range(DEMO_DAYS))
+    if first is None or last is None:
+        raise click.UsageError("give --from and --to (or --dates, or --demo)")
+    if last < first:
+        raise InvalidInput(f"--to {last} is before --from {first}; give the earlier date first")
+    return tuple(first + timedelta(days=i) for i in range((last - first).days + 1))
+
+
+def _seed_demo(database: Database, config: Config, progress: Progress) -> None:
+    schema = config.source.schema
+    with database.connect() as conn:
+        if source_exists(conn, schema) and _has_transactions(conn, schema):
+            return
+        progress.line(
+            f"--demo: seeding {DEMO_DAYS} business days x {DEMO_PER_DAY} transactions into {schema!r}"
+        )
+        last = DEMO_FIRST + timedelta(days=DEMO_DAYS - 1)
+        seed(
+            conn, schema, DEMO_FIRST, last, DEMO_PER_DAY, 7, progress=echo_err if not progress.quiet else None
+        )
+
+
+def _has_transactions(conn: Connection, schema: str) -> bool:
+    row = conn.execute(
+        sql.SQL("SELECT EXISTS (SELECT 1 FROM {})").format(sql.Identifier(schema, "insurance_transaction"))
+    ).fetchone()
+    return bool(row and row[0])

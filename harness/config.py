@@ -1,0 +1,185 @@
+"""The run configuration: one TOML file, validated strictly (unknown keys are errors).
+
+Sections: [source] (schema, reference and date-scoped tables), [control] and
+[candidate] (the sides), [run] (execution settings), and the slots the comparison and
+gate layers read: [[entities]], [[accepted_differences]] and [gate].
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib.resources import files
+from pathlib import Path
+from typing import Any, TypeVar
+
+from comparisons import (
+    AcceptedDifference,
+    EntitySpec,
+    InvariantSpec,
+    parse_accepted,
+    parse_entity_specs,
+    parse_invariants,
+)
+from comparisons.errors import SpecError
+from harness.errors import ConfigError
+from harness.manifest import Side, load_side
+
+T = TypeVar("T")
+DEFAULT_CONFIG = "default.toml"
+SECTIONS = {"source", "control", "candidate", "run", "entities", "accepted_differences", "invariants", "gate"}
+SOURCE_KEYS = {"schema", "reference_tables", "date_scoped_tables"}
+SIDE_KEYS = {"side"}
+RUN_KEYS = {"phase_timeout", "role_isolation"}
+# The job's own source tables (domain.md), used when a config has no [source] section.
+DEFAULT_REFERENCE_TABLES = (
+    "ledger",
+    "accounting_period",
+    "broker",
+    "policy",
+    "tax_rate",
+    "fx_rate",
+    "account",
+    "posting_rule",
+)
+DEFAULT_DATE_SCOPED = {"insurance_transaction": "business_date"}
+
+
+@dataclass(frozen=True)
+class SourceConfig:
+    schema: str
+    reference_tables: tuple[str, ...]
+    date_scoped_tables: dict[str, str]
+
+    @property
+    def tables(self) -> tuple[str, ...]:
+        return (*self.reference_tables, *self.date_scoped_tables)
+
+
+@dataclass(frozen=True)
+class Config:
+    """A validated configuration and where it came from."""
+
+    path: str
+    text: str
+    source: SourceConfig
+    control: Side
+    candidate: Side
+    phase_timeout: float
+    role_isolation: bool
+    entities: tuple[EntitySpec, ...] = ()
+    accepted_differences: tuple[AcceptedDifference, ...] = ()
+    invariants: tuple[InvariantSpec, ...] = ()
+    gate: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.text.encode()).hexdigest()
+
+    def sides(self) -> tuple[tuple[str, Side], tuple[str, Side]]:
+        return (("control", self.control), ("candidate", self.candidate))
+
+
+def load_config(path: Path | None = None) -> Config:
+    """The configuration at ``path``, or the bundled default."""
+    if path is None:
+        text = files("harness").joinpath(DEFAULT_CONFIG).read_text(encoding="utf-8")
+        return parse_config(text, f"<bundled {DEFAULT_CONFIG}>", base=None)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read config {path}: {exc.strerror}") from exc
+    return parse_config(text, str(path), base=path.parent)
+
+
+def parse_config(text: str, where: str, base: Path | None) -> Config:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{where}: invalid TOML: {exc}") from exc
+    _check_keys(data, SECTIONS, where, "")
+    run = _table(data, "run", where)
+    _check_keys(run, RUN_KEYS, where, "run.")
+    return Config(
+        path=where,
+        text=text,
+        source=_source(_table(data, "source", where), where),
+        control=_side(data, "control", where, base),
+        candidate=_side(data, "candidate", where, base),
+        phase_timeout=_number(run.get("phase_timeout", 0), where, "run.phase_timeout"),
+        role_isolation=_bool(run.get("role_isolation", True), where, "run.role_isolation"),
+        entities=(entities := _parsed(parse_entity_specs, _tables(data, "entities", where), where)),
+        accepted_differences=_parsed(
+            lambda raw, at: parse_accepted(raw, at, entities=entities),
+            _tables(data, "accepted_differences", where),
+            where,
+        ),
+        invariants=_parsed(parse_invariants, _tables(data, "invariants", where), where),
+        gate=_table(data, "gate", where),
+    )
+
+
+def _parsed(
+    parse: Callable[[list[dict[str, Any]], str], tuple[T, ...]], raw: list[dict[str, Any]], where: str
+) -> tuple[T, ...]:
+    try:
+        return parse(raw, where)
+    except SpecError as exc:
+        raise ConfigError(str(exc)) from exc
+
+
+def _check_keys(data: dict[str, Any], known: set[str], where: str, prefix: str) -> None:
+    for key in data:
+        if key not in known:
+            hint = ", ".join(sorted(known))
+            raise ConfigError(f"{where}: unknown key '{prefix}{key}' (known here: {hint})")
+
+
+def _table(data: dict[str, Any], key: str, where: str) -> dict[str, Any]:
+    value = data.get(key, {})
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: '{key}' must be a table ([{key}])")
+    return value
+
+
+def _tables(data: dict[str, Any], key: str, where: str) -> list[dict[str, Any]]:
+    value = data.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise ConfigError(f"{where}: '{key}' must be an array of tables ([[{key}]])")
+    return value
+
+
+def _source(section: dict[str, Any], where: str) -> SourceConfig:
+    _check_keys(section, SOURCE_KEYS, where, "source.")
+    reference = section.get("reference_tables", list(DEFAULT_REFERENCE_TABLES))
+    scoped = section.get("date_scoped_tables", dict(DEFAULT_DATE_SCOPED))
+    if not isinstance(reference, list) or not all(isinstance(t, str) for t in reference):
+        raise ConfigError(f"{where}: 'source.reference_tables' must be a list of table names")
+    if not isinstance(scoped, dict) or not all(isinstance(c, str) for c in scoped.values()):
+        raise ConfigError(f"{where}: 'source.date_scoped_tables' must map table names to date columns")
+    return SourceConfig(str(section.get("schema", "source")), tuple(reference), dict(scoped))
+
+
+def _side(data: dict[str, Any], key: str, where: str, base: Path | None) -> Side:
+    section = _table(data, key, where)
+    _check_keys(section, SIDE_KEYS, where, f"{key}.")
+    if "side" not in section or not isinstance(section["side"], str):
+        raise ConfigError(f"{where}: '{key}.side' must name a bundled side or a manifest directory")
+    name = section["side"]
+    if base is not None and ("/" in name or name.startswith(".")):
+        name = str((base / name).resolve())
+    return load_side(name)
+
+
+def _number(value: Any, where: str, key: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise ConfigError(f"{where}: '{key}' must be a number of seconds >= 0, got {value!r}")
+    return float(value)
+
+
+def _bool(value: Any, where: str, key: str) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(f"{where}: '{key}' must be true or false, got {value!r}")
+    return value

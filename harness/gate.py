@@ -1,0 +1,175 @@
+"""The cutover gate: evaluate a readiness policy over the run history in the ledger."""
+
+from __future__ import annotations
+
+import statistics
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from harness.errors import ConfigError
+
+POLICY_KEYS = {
+    "min_clean_dates",
+    "allow_failed",
+    "allow_stale_accepted",
+    "allow_expired_accepted",
+    "min_speedup",
+    "require_candidate_invariants",
+}
+DEFAULT_POLICY: dict[str, Any] = {
+    "min_clean_dates": 5,
+    "allow_failed": False,
+    "allow_stale_accepted": False,
+    "allow_expired_accepted": False,
+    "min_speedup": 1.0,
+    "require_candidate_invariants": True,
+}
+CLEAN = {"MATCH", "ACCEPTED"}
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """One line of the gate: what was required, what was found, pass or fail."""
+
+    name: str
+    passed: bool
+    figure: str
+    required: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.__dict__.copy()
+
+
+@dataclass(frozen=True)
+class GateResult:
+    criteria: tuple[Criterion, ...]
+    runs: tuple[str, ...]
+
+    @property
+    def ready(self) -> bool:
+        return all(c.passed for c in self.criteria)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ready": self.ready,
+            "runs": list(self.runs),
+            "criteria": [c.to_dict() for c in self.criteria],
+        }
+
+
+def load_policy(path: Path | None, config_gate: dict[str, Any], where: str) -> dict[str, Any]:
+    """The policy: defaults, overridden by the config's [gate], overridden by --policy FILE."""
+    policy = {**DEFAULT_POLICY, **_checked(config_gate, where)}
+    if path is not None:
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise ConfigError(f"cannot read policy {path}: {exc.strerror}") from exc
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: invalid TOML: {exc}") from exc
+        policy.update(_checked(data.get("gate", data), str(path)))
+    return policy
+
+
+def _checked(table: dict[str, Any], where: str) -> dict[str, Any]:
+    for key, value in table.items():
+        if key not in POLICY_KEYS:
+            raise ConfigError(f"{where}: unknown key 'gate.{key}' (known: {', '.join(sorted(POLICY_KEYS))})")
+        expected = type(DEFAULT_POLICY[key])
+        ok = (
+            isinstance(value, int | float) and not isinstance(value, bool)
+            if expected is float
+            else (isinstance(value, expected) and not (expected is int and isinstance(value, bool)))
+        )
+        if not ok:
+            raise ConfigError(f"{where}: 'gate.{key}' must be {expected.__name__}, got {value!r}")
+    return dict(table)
+
+
+def evaluate(policy: dict[str, Any], documents: list[dict[str, Any]]) -> GateResult:
+    """Evaluate over run documents (oldest first); a date's latest result wins."""
+    latest = _latest_by_date(documents)
+    criteria = (
+        _clean_dates(policy, latest),
+        _no_failed(policy, latest),
+        _accepted_health(policy, documents, "stale", "allow_stale_accepted"),
+        _accepted_health(policy, documents, "expired", "allow_expired_accepted"),
+        _speedup(policy, latest),
+        _invariants(policy, latest),
+    )
+    return GateResult(criteria, tuple(d["run"]["run_id"] for d in documents))
+
+
+def _latest_by_date(documents: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    latest: dict[str, dict[str, Any]] = {}
+    for doc in documents:
+        for day in doc["run"]["dates"]:
+            results = [c for c in doc["comparisons"] if c["business_date"] == day]
+            if results:
+                timing = next((t for t in doc["timings"] if t["business_date"] == day), None)
+                invariants = [i for i in doc["invariants"] if i["business_date"] == day]
+                latest[day] = {"results": results, "timing": timing, "invariants": invariants}
+    return dict(sorted(latest.items()))
+
+
+def _is_clean(day: dict[str, Any]) -> bool:
+    return all(r["verdict"] in CLEAN for r in day["results"])
+
+
+def _clean_dates(policy: dict[str, Any], latest: dict[str, dict[str, Any]]) -> Criterion:
+    streak = 0
+    for day in reversed(list(latest)):
+        if not _is_clean(latest[day]):
+            break
+        streak += 1
+    need = int(policy["min_clean_dates"])
+    dirty = [d for d, v in latest.items() if not _is_clean(v)]
+    figure = f"{streak} most recent date(s) clean" + (f"; last unclean {dirty[-1]}" if dirty else "")
+    return Criterion("consecutive clean business dates", streak >= need, figure, f">= {need}")
+
+
+def _no_failed(policy: dict[str, Any], latest: dict[str, dict[str, Any]]) -> Criterion:
+    failed = sorted({d for d, v in latest.items() for r in v["results"] if r["verdict"] == "FAILED"})
+    passed = bool(policy["allow_failed"]) or not failed
+    figure = f"{len(failed)} date(s) with a FAILED side" + (f" ({', '.join(failed)})" if failed else "")
+    return Criterion("no FAILED side", passed, figure, "0" if not policy["allow_failed"] else "any")
+
+
+def _accepted_health(
+    policy: dict[str, Any], documents: list[dict[str, Any]], status: str, key: str
+) -> Criterion:
+    entries = documents[-1]["accepted_differences"] if documents else []
+    bad = [a["id"] for a in entries if a["status"] == status]
+    passed = bool(policy[key]) or not bad
+    figure = f"{len(bad)} {status}" + (f" ({', '.join(bad)})" if bad else "")
+    return Criterion(f"no {status} accepted difference", passed, figure, "0" if not policy[key] else "any")
+
+
+def _speedup(policy: dict[str, Any], latest: dict[str, dict[str, Any]]) -> Criterion:
+    speedups = [v["timing"]["speedup"] for v in latest.values() if v["timing"] and v["timing"]["speedup"]]
+    need = float(policy["min_speedup"])
+    if not speedups:
+        return Criterion("candidate speedup on the median date", False, "no timed dates", f">= {need:g}x")
+    median = statistics.median(speedups)
+    return Criterion(
+        "candidate speedup on the median date", median >= need, f"{median:.2f}x", f">= {need:g}x"
+    )
+
+
+def _invariants(policy: dict[str, Any], latest: dict[str, dict[str, Any]]) -> Criterion:
+    broken = sorted(
+        {
+            f"{d} {i['name']}"
+            for d, v in latest.items()
+            for i in v["invariants"]
+            if i["label"] == "candidate" and not i["holds"]
+        }
+    )
+    checked = sum(1 for v in latest.values() for i in v["invariants"] if i["label"] == "candidate")
+    passed = not policy["require_candidate_invariants"] or (not broken and checked > 0)
+    figure = f"{checked - len(broken)} of {checked} candidate invariant checks hold"
+    if broken:
+        figure += f"; broken: {', '.join(broken[:3])}"
+    return Criterion("accounting invariants hold on the candidate", passed, figure, "all")

@@ -1,0 +1,176 @@
+"""Isolate each side of a run: its own schema, its own copy of the source, its own role.
+
+1. A role per side and run (NOLOGIN) that owns the side's schema and nothing else.
+2. The source tables copied into the schema (date-scoped ones for the run's dates only),
+   each copy with its own sequences, then fingerprinted; both sides must get equal input.
+3. The side's SQL installed as that role, so everything it creates is its own and it
+   can reach neither the source nor the other side.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from harness.config import SourceConfig
+from harness.database import first_line
+from harness.errors import IsolationError, SideError
+from harness.fingerprint import Fingerprint, fingerprint
+from harness.manifest import Side
+
+Connection = psycopg.Connection[tuple[Any, ...]]
+
+COPY_TABLE = sql.SQL(
+    "CREATE TABLE {} (LIKE {} INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING INDEXES "
+    "INCLUDING IDENTITY INCLUDING GENERATED)"
+)
+# Columns whose default draws from a sequence; LIKE would keep pointing at the source's.
+SERIAL_COLUMNS = """
+SELECT a.attname, pg_get_expr(d.adbin, d.adrelid)
+FROM pg_attrdef d JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum
+WHERE d.adrelid = %s::regclass AND pg_get_expr(d.adbin, d.adrelid) LIKE 'nextval(%%'
+"""
+
+
+@dataclass(frozen=True)
+class SideSpace:
+    """Where one side of a run lives: its schema and (with isolation) its role."""
+
+    label: str
+    side: Side
+    schema: str
+    role: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"label": self.label, "side": self.side.name, "schema": self.schema, "role": self.role}
+
+
+def side_space(run_id: str, label: str, side: Side, isolate: bool) -> SideSpace:
+    schema = f"run_{run_id}_{label}"
+    return SideSpace(label, side, schema, f"harness_{schema}" if isolate else None)
+
+
+def check_role_privilege(conn: Connection) -> None:
+    row = conn.execute(
+        "SELECT rolsuper OR rolcreaterole, current_user FROM pg_roles WHERE rolname = current_user"
+    ).fetchone()
+    if not row or not row[0]:
+        user = row[1] if row else "this user"
+        raise IsolationError(
+            f"user {user!r} may not create roles, which role isolation needs (CREATEROLE or "
+            "superuser); grant CREATEROLE, or pass --no-role-isolation to run without it "
+            "(the report then says the sides were not isolated)"
+        )
+
+
+def create_space(conn: Connection, space: SideSpace) -> None:
+    with conn.transaction():
+        if space.role:
+            role = sql.Identifier(space.role)
+            conn.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(role))
+            conn.execute(sql.SQL("GRANT {} TO CURRENT_USER").format(role))
+            owner: sql.Composable = sql.SQL(" AUTHORIZATION {}").format(role)
+        else:
+            owner = sql.SQL("")
+        conn.execute(sql.SQL("CREATE SCHEMA {}{}").format(sql.Identifier(space.schema), owner))
+
+
+def copy_source(
+    conn: Connection, space: SideSpace, source: SourceConfig, dates: list[date]
+) -> dict[str, Fingerprint]:
+    """Copy every source table into the side's schema; fingerprints by table."""
+    prints = {}
+    with conn.transaction():
+        for table in source.tables:
+            date_column = source.date_scoped_tables.get(table)
+            _copy_table(conn, source.schema, space, table, date_column, dates)
+            prints[table] = fingerprint(conn, space.schema, table)
+    for table in source.tables:
+        conn.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(space.schema, table)))
+    return prints
+
+
+def _copy_table(
+    conn: Connection,
+    source_schema: str,
+    space: SideSpace,
+    table: str,
+    date_column: str | None,
+    dates: list[date],
+) -> None:
+    target, origin = sql.Identifier(space.schema, table), sql.Identifier(source_schema, table)
+    try:
+        conn.execute(COPY_TABLE.format(target, origin))
+    except psycopg.errors.UndefinedTable as exc:
+        raise IsolationError(
+            f"source table {source_schema}.{table} does not exist; seed the source "
+            "(harness seed) or fix [source] in the config"
+        ) from exc
+    where: sql.Composable = sql.SQL("")
+    if date_column:
+        where = sql.SQL(" WHERE {} = ANY(%(dates)s)").format(sql.Identifier(date_column))
+    conn.execute(
+        sql.SQL("INSERT INTO {} OVERRIDING SYSTEM VALUE SELECT * FROM {}{}").format(target, origin, where),
+        {"dates": dates},
+    )
+    _own_sequences(conn, space, table)
+    if space.role:
+        conn.execute(sql.SQL("ALTER TABLE {} OWNER TO {}").format(target, sql.Identifier(space.role)))
+
+
+def _own_sequences(conn: Connection, space: SideSpace, table: str) -> None:
+    qualified = sql.Identifier(space.schema, table)
+    for column, _default in conn.execute(SERIAL_COLUMNS, (qualified.as_string(conn),)).fetchall():
+        sequence = sql.Identifier(space.schema, f"{table}_{column}_seq")
+        conn.execute(
+            sql.SQL("CREATE SEQUENCE {} OWNED BY {}.{}").format(sequence, qualified, sql.Identifier(column))
+        )
+        conn.execute(
+            sql.SQL("SELECT setval({}, coalesce(max({}), 0) + 1, false) FROM {}").format(
+                sql.Literal(sequence.as_string(conn)), sql.Identifier(column), qualified
+            )
+        )
+        conn.execute(
+            sql.SQL("ALTER TABLE {} ALTER COLUMN {} SET DEFAULT nextval({})").format(
+                qualified, sql.Identifier(column), sql.Literal(sequence.as_string(conn))
+            )
+        )
+
+
+def install_into_space(conn: Connection, space: SideSpace) -> None:
+    """Run the side's install files inside its schema, as its role."""
+    with conn.transaction():
+        if space.role:
+            conn.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(space.role)))
+        conn.execute(sql.SQL("SET LOCAL search_path TO {}").format(sql.Identifier(space.schema)))
+        for name, text in space.side.install_sql():
+            try:
+                conn.execute(text.encode())
+            except psycopg.Error as exc:
+                raise SideError(f"{space.side.name}: installing {name} failed: {first_line(exc)}") from exc
+
+
+def check_same_input(control: dict[str, Fingerprint], candidate: dict[str, Fingerprint]) -> None:
+    for table, printed in control.items():
+        if candidate.get(table) != printed:
+            raise IsolationError(
+                f"the two sides received different copies of {table} ({printed} vs "
+                f"{candidate.get(table)}); is something writing to the source during the run?"
+            )
+
+
+def drop_space(conn: Connection, space: SideSpace) -> None:
+    """Drop the side's schema and role; missing ones are fine (cleanup after a failure)."""
+    conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(space.schema)))
+    if space.role and _role_exists(conn, space.role):
+        role = sql.Identifier(space.role)
+        conn.execute(sql.SQL("DROP OWNED BY {}").format(role))
+        conn.execute(sql.SQL("DROP ROLE {}").format(role))
+
+
+def _role_exists(conn: Connection, role: str) -> bool:
+    return conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone() is not None

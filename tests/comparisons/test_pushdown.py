@@ -1,0 +1,139 @@
+"""Stage 1: exact counts from row hashes in PostgreSQL; only non-equal keys are kept."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from comparisons import EntityQueryError
+from comparisons.plan import build_plan, describe
+from comparisons.pushdown import Stage1, TempTables, run_stage1
+from comparisons.qualify import parse_query, render, side_query
+from tests.comparisons.conftest import GL_SPEC, D, Pair, spec
+
+
+def stage1(pair: Pair, entity: Any, max_detail_rows: int = 10_000) -> tuple[Stage1, int, int]:
+    """Stage 1 counts, rows left in the keys table and in the examined table."""
+    schemas = (pair.control, pair.candidate)
+    described = [
+        describe(pair.conn, render(side_query(entity.parsed, s, D)), "x", entity.name) for s in schemas
+    ]
+    plan = build_plan(entity, *described)
+    temps = TempTables()
+    try:
+        result = run_stage1(pair.conn, entity, plan, schemas, D, temps, max_detail_rows)
+        kept = [
+            pair.conn.execute(f'SELECT count(*) FROM pg_temp."{temps.name(t)}"').fetchone()[0]  # type: ignore[index]
+            for t in ("keys", "examined")
+        ]
+    finally:
+        temps.drop(pair.conn)
+    return result, kept[0], kept[1]
+
+
+def test_counts_are_exact_and_only_unequal_keys_are_kept(gl_pair: Pair) -> None:
+    result, keys_kept, examined = stage1(gl_pair, spec(**GL_SPEC))
+    # stage 1 knows no tolerance: TX-2/1 (+0.01) is 'different' until stage 2 looks at it
+    assert result == Stage1(
+        control_rows=10,
+        candidate_rows=11,
+        equal=5,
+        different=3,
+        control_only=1,
+        candidate_only=1,
+        duplicate_keys=1,
+        examined=6,
+    )
+    assert keys_kept == 6 + 1  # the unequal keys plus one totals row
+    assert examined == 6
+
+
+def test_examined_keys_are_capped_round_robin_across_classes(gl_pair: Pair) -> None:
+    result, _, examined = stage1(gl_pair, spec(**GL_SPEC), max_detail_rows=4)
+    assert (result.different, result.control_only, result.candidate_only, result.duplicate_keys) == (
+        3,
+        1,
+        1,
+        1,
+    )
+    assert result.examined == examined == 4
+    leftovers = gl_pair.conn.execute(
+        "SELECT count(*) FROM pg_class WHERE relname LIKE 'harness_cmp_%' AND relpersistence = 't'"
+    ).fetchone()
+    assert leftovers == (0,)
+
+
+def test_identical_sides_keep_nothing_but_the_totals(pair: Pair) -> None:
+    pair.both(
+        "CREATE TABLE t (k integer, v text); INSERT INTO t SELECT i, 'v' || i FROM generate_series(1, 500) i"
+    )
+    result, keys_kept, examined = stage1(pair, spec(name="t", query="SELECT * FROM t", key=["k"]))
+    assert (result.control_rows, result.candidate_rows, result.equal, result.not_equal) == (500, 500, 500, 0)
+    assert (keys_kept, examined) == (1, 0)
+
+
+def test_null_keys_are_compared_null_safe(pair: Pair) -> None:
+    """Keys (NULL, 1) equal, (NULL, 2) different, ('a', NULL) control only."""
+    pair.both("CREATE TABLE t (a text, b integer, v text)")
+    pair.on(pair.control, "INSERT INTO t VALUES (NULL, 1, 'x'), (NULL, 2, 'x'), ('a', NULL, 'x')")
+    pair.on(pair.candidate, "INSERT INTO t VALUES (NULL, 1, 'x'), (NULL, 2, 'y')")
+    entity = spec(name="t", query="SELECT * FROM t", key=["a", "b"])
+    result, _, _ = stage1(pair, entity)
+    assert (result.equal, result.different, result.control_only, result.candidate_only) == (1, 1, 1, 0)
+    full = pair.compare(entity)
+    assert full.counts.different == 1 and full.counts.control_only == 1
+    assert {s.to_dict()["kind"]: s.to_dict()["key"] for s in full.samples} == {
+        "different": {"a": None, "b": "2"},
+        "control_only": {"a": "a", "b": None},
+    }
+
+
+def test_numbers_compare_by_value_whatever_their_scale_or_type(pair: Pair) -> None:
+    """numeric(18,2) vs numeric(18,4) and a text column declared numeric: 1.10 == 1.1000."""
+    pair.on(
+        pair.control,
+        "CREATE TABLE t (k int, amount numeric(18,2), txt text); INSERT INTO t VALUES (1, 1.10, '2.50')",
+    )
+    pair.on(
+        pair.candidate,
+        "CREATE TABLE t (k int, amount numeric(18,4), txt text); INSERT INTO t VALUES (1, 1.1, '2.5000')",
+    )
+    result, _, _ = stage1(pair, spec(name="t", query="SELECT * FROM t", key=["k"], numeric=["txt"]))
+    assert (result.equal, result.different) == (1, 0)
+
+
+def test_types_that_differ_between_sides_are_compared_as_text(pair: Pair) -> None:
+    """int vs bigint key and integer vs text value: equal when the text is."""
+    pair.on(pair.control, "CREATE TABLE t (k int, v integer); INSERT INTO t VALUES (1, 7), (2, 8)")
+    pair.on(pair.candidate, "CREATE TABLE t (k bigint, v text); INSERT INTO t VALUES (1, '7'), (2, '08')")
+    result, _, _ = stage1(pair, spec(name="t", query="SELECT * FROM t", key=["k"]))
+    assert (result.equal, result.different) == (1, 1)
+
+
+def test_the_query_is_qualified_per_side_leaving_ctes_alone() -> None:
+    query = parse_query(
+        "WITH x AS (SELECT * FROM gl WHERE business_date = :business_date) "
+        'SELECT x.*, p."Name" FROM x JOIN source.policy p ON true JOIN "Voucher" v ON true'
+    )
+    assert render(side_query(query, "run_1_control", D)) == (
+        "WITH x AS (SELECT * FROM \"run_1_control\".gl WHERE business_date = CAST('2024-03-01' AS DATE)) "
+        'SELECT x.*, p."Name" FROM x JOIN source.policy AS p ON TRUE '
+        'JOIN "run_1_control"."Voucher" AS v ON TRUE'
+    )
+
+
+def test_a_query_failing_on_one_side_names_the_side(pair: Pair) -> None:
+    pair.on(pair.control, "CREATE TABLE t (k int)")
+    with pytest.raises(
+        EntityQueryError, match=r"^t: the candidate query failed: relation \"cnd.t\" does not exist"
+    ):
+        pair.compare(spec(name="t", query="SELECT * FROM t", key=["k"]))
+
+
+def test_a_key_the_query_does_not_return_is_named(pair: Pair) -> None:
+    pair.both("CREATE TABLE t (k int)")
+    with pytest.raises(
+        EntityQueryError, match=r"key column 'K' is not returned by the control query \(it returns: k\)"
+    ):
+        pair.compare(spec(name="t", query="SELECT * FROM t", key=["K"]))

@@ -1,0 +1,165 @@
+"""harness run / history / show / verify-ledger / report / gate as users see them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import TestDatabase
+from tests.harness.runs import seed_small
+from tests.helpers import invoke
+
+
+@pytest.fixture
+def seeded(db: TestDatabase) -> TestDatabase:
+    """Source with 2024-03-01..03, 30 transactions a day (seed 7)."""
+    seed_small(db)
+    return db
+
+
+def run_args(db: TestDatabase, tmp_path: Path, *extra: str) -> tuple[str, ...]:
+    return ("run", "--dsn", db.uri, "--quiet", "--out", str(tmp_path / "report"), *extra)
+
+
+def test_run_history_show_report_verify_and_gate(
+    capsys: pytest.CaptureFixture[str], seeded: TestDatabase, tmp_path: Path
+) -> None:
+    result = invoke(
+        capsys,
+        *run_args(
+            seeded,
+            tmp_path,
+            "--from",
+            "2024-03-01",
+            "--to",
+            "2024-03-02",
+            "--metrics",
+            str(tmp_path / "run.prom"),
+        ),
+    )
+    assert result.code == 0, result.err
+    lines = result.out.splitlines()
+    assert lines[0].startswith("date")
+    assert lines[1].startswith("2024-03-01")
+    assert " READY; " in lines[3]
+    assert lines[-1] == f"report: {tmp_path / 'report' / 'report.html'}"
+    for name in ("report.html", "run.json", "junit.xml"):
+        assert (tmp_path / "report" / name).is_file()
+    assert "harness_" in (tmp_path / "run.prom").read_text()
+    run_id = lines[3].split()[1]
+
+    history = invoke(capsys, "history", "--dsn", seeded.uri)
+    assert history.code == 0
+    assert history.out.splitlines()[1].startswith(run_id)
+    assert "completed" in history.out
+
+    show = invoke(capsys, "show", run_id, "--dsn", seeded.uri)
+    assert show.code == 0
+    assert show.out.splitlines()[3].startswith(f"run {run_id} (completed): READY")
+
+    original = (tmp_path / "report" / "report.html").read_text()
+    again = invoke(capsys, "report", run_id, "--dsn", seeded.uri, "--out", str(tmp_path / "again"))
+    assert again.code == 0
+    assert (tmp_path / "again" / "report.html").read_text() == original
+
+    verify = invoke(capsys, "verify-ledger", "--dsn", seeded.uri)
+    assert verify.code == 0
+    assert verify.out.startswith("ledger OK: ")
+
+    policy = tmp_path / "policy.toml"
+    policy.write_text("[gate]\nmin_clean_dates = 2\nmin_speedup = 0.0\n")
+    gate = invoke(capsys, "gate", "--dsn", seeded.uri, "--policy", str(policy))
+    assert gate.code == 0, gate.out
+    assert gate.out.splitlines()[-1].startswith("READY for cutover")
+
+    strict = tmp_path / "strict.toml"
+    strict.write_text("[gate]\nmin_clean_dates = 3\nmin_speedup = 0.0\n")
+    gate = invoke(capsys, "gate", "--dsn", seeded.uri, "--policy", str(strict))
+    assert gate.code == 1
+    assert "FAIL  consecutive clean business dates: 2 most recent date(s) clean (required >= 3)" in gate.out
+
+
+def test_verify_ledger_catches_a_tampered_row(
+    capsys: pytest.CaptureFixture[str], seeded: TestDatabase, tmp_path: Path
+) -> None:
+    assert invoke(capsys, *run_args(seeded, tmp_path, "--dates", "2024-03-01")).code == 0
+    with seeded.connect() as conn, conn.transaction():
+        conn.execute("ALTER TABLE harness.entry DISABLE TRIGGER entry_append_only")
+        conn.execute(
+            "UPDATE harness.entry SET body = replace(body, 'MATCH', 'MATCH ') WHERE kind = 'comparison'"
+        )
+        conn.execute("ALTER TABLE harness.entry ENABLE TRIGGER entry_append_only")
+    result = invoke(capsys, "verify-ledger", "--dsn", seeded.uri)
+    assert result.code == 1
+    assert "was altered" in result.out
+    assert result.out.splitlines()[-1].startswith("ledger TAMPERED: ")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ("--from", "2024-03-03", "--to", "2024-03-01"),
+            "error: --to 2024-03-01 is before --from 2024-03-03; give the earlier date first\n",
+        ),
+        (
+            ("--dates", "2024-02-31"),
+            "error: Invalid value for '--dates': '2024-02-31' is not a date; write it as YYYY-MM-DD, e.g. 2024-03-01 (see 'harness run --help')\n",
+        ),
+        (
+            ("--from", "2024-03-01"),
+            "error: give --from and --to (or --dates, or --demo) (see 'harness run --help')\n",
+        ),
+    ],
+    ids=["reversed", "bad-date", "half-range"],
+)
+def test_run_usage_errors(
+    capsys: pytest.CaptureFixture[str],
+    seeded: TestDatabase,
+    tmp_path: Path,
+    args: tuple[str, ...],
+    message: str,
+) -> None:
+    result = invoke(capsys, *run_args(seeded, tmp_path, *args))
+    assert (result.code, result.err) == (2, message)
+
+
+def test_config_typo_names_file_and_key(
+    capsys: pytest.CaptureFixture[str], seeded: TestDatabase, tmp_path: Path
+) -> None:
+    config = tmp_path / "pair.toml"
+    config.write_text('[control]\nside = "legacy"\n[candidate]\nside = "enhanced"\n[run]\nphase_timeot = 5\n')
+    result = invoke(capsys, *run_args(seeded, tmp_path, "--dates", "2024-03-01", "--config", str(config)))
+    assert result.code == 2
+    assert result.err.startswith(f"error: {config}: unknown key 'run.phase_timeot' (known here: ")
+
+
+def test_unknown_side_in_config(
+    capsys: pytest.CaptureFixture[str], seeded: TestDatabase, tmp_path: Path
+) -> None:
+    config = tmp_path / "pair.toml"
+    config.write_text('[control]\nside = "legacy"\n[candidate]\nside = "enhancd"\n')
+    result = invoke(capsys, *run_args(seeded, tmp_path, "--dates", "2024-03-01", "--config", str(config)))
+    assert result.code == 2
+    assert result.err.startswith("error: unknown side 'enhancd': use one of legacy, enhanced")
+
+
+def test_failed_side_exits_1(
+    capsys: pytest.CaptureFixture[str], seeded: TestDatabase, tmp_path: Path
+) -> None:
+    """The candidate crashes halfway through the date: its entity is FAILED and the run exits 1."""
+    config = tmp_path / "pair.toml"
+    halfway = Path(__file__).parents[1] / "fixtures" / "sides" / "halfway"
+    config.write_text(
+        f'[control]\nside = "legacy"\n[candidate]\nside = "{halfway}"\n'
+        '[[entities]]\nname = "transaction_status"\n'
+        'query = "SELECT txn_reference, status FROM insurance_transaction WHERE business_date = :business_date"\n'
+        'key = ["txn_reference"]\n'
+    )
+    result = invoke(capsys, *run_args(seeded, tmp_path, "--dates", "2024-03-01", "--config", str(config)))
+    assert result.code == 1
+    assert (
+        "2024-03-01 transaction_status: FAILED (halfway failed in phase 'crash' on 2024-03-01: division by zero)"
+        in result.out
+    )

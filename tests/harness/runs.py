@@ -1,0 +1,58 @@
+"""Helpers for tests that run the harness end to end on a small seeded source."""
+
+from __future__ import annotations
+
+from datetime import date
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+from harness.config import Config, load_config
+from harness.history import run_document
+from harness.progress import Progress
+from harness.runner import Runner, RunRequest, RunState
+from harness.synthetic.loader import seed
+from tests.conftest import TestDatabase
+
+FIXTURE_SIDES = Path(__file__).parent / "fixtures" / "sides"
+DATES = (date(2024, 3, 1), date(2024, 3, 2), date(2024, 3, 3))
+
+
+def seed_small(db: TestDatabase, per_day: int = 30) -> None:
+    """2024-03-01..03, ``per_day`` transactions a day, seed 7, in schema source."""
+    with db.connect() as conn:
+        seed(conn, "source", DATES[0], DATES[-1], per_day, 7)
+
+
+def config_with(
+    tmp_path: Path, control: str = "legacy", candidate: str = "enhanced", extra: str = ""
+) -> Config:
+    """The bundled config with other sides (a bundled name or a fixture side's name)."""
+    text = files("harness").joinpath("default.toml").read_text(encoding="utf-8")
+    text = text.replace('side = "legacy"', f'side = "{_side(control)}"', 1)
+    text = text.replace('side = "enhanced"', f'side = "{_side(candidate)}"', 1)
+    path = tmp_path / "harness.toml"
+    path.write_text(text + extra, encoding="utf-8")
+    return load_config(path)
+
+
+def _side(name: str) -> str:
+    return name if name in ("legacy", "enhanced") else str(FIXTURE_SIDES / name)
+
+
+def run(
+    db: TestDatabase,
+    config: Config,
+    tmp_path: Path,
+    dates: tuple[date, ...] = DATES,
+    progress: Progress | None = None,
+    **options: Any,
+) -> tuple[RunState, dict[str, Any]]:
+    request = RunRequest(dates=dates, out_dir=tmp_path / "out", **options)
+    state = Runner(db.as_database(), config, progress or Progress(quiet=True)).run(request)
+    with db.connect() as conn:
+        return state, run_document(conn, state.run_id)
+
+
+def verdicts(doc: dict[str, Any]) -> dict[tuple[str, str], str]:
+    return {(c["business_date"], c["entity"]): c["verdict"] for c in doc["comparisons"]}
