@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 
+import enhanced
+import harness
 from tests.conftest import TestDatabase
 from tests.harness.runs import seed_small
 from tests.helpers import invoke
@@ -163,3 +166,50 @@ def test_failed_side_exits_1(
         "2024-03-01 transaction_status: FAILED (halfway failed in phase 'crash' on 2024-03-01: division by zero)"
         in result.out
     )
+
+
+DRIFT_PHASE = '''
+[[phases]]
+name = "drift"
+sql = """
+UPDATE gl_entries SET txn_amount = txn_amount + 0.01
+WHERE account_code = '4000' AND business_date = %(business_date)s
+  AND txn_reference = (SELECT min(txn_reference) FROM gl_entries
+                       WHERE account_code = '4000' AND business_date = %(business_date)s)
+"""
+'''
+
+
+def drifting_side(tmp_path: Path) -> Path:
+    """The enhanced side plus one last phase that adds a cent to one premium line's txn_amount."""
+    side = tmp_path / "enhanced_drift"
+    shutil.copytree(Path(enhanced.__file__).parent, side, ignore=shutil.ignore_patterns("__pycache__"))
+    manifest = side / "manifest.toml"
+    text = manifest.read_text()
+    head, export = text.split("\n[export]", 1)
+    manifest.write_text(head + DRIFT_PHASE + "\n[export]" + export)
+    return side
+
+
+def test_gate_passes_on_clean_history_and_fails_after_a_deliberate_difference(
+    capsys: pytest.CaptureFixture[str], seeded: TestDatabase, tmp_path: Path
+) -> None:
+    policy = tmp_path / "policy.toml"
+    policy.write_text("[gate]\nmin_clean_dates = 3\nmin_speedup = 0.0\n")
+    assert invoke(capsys, *run_args(seeded, tmp_path, "--from", "2024-03-01", "--to", "2024-03-03")).code == 0
+    assert invoke(capsys, "gate", "--dsn", seeded.uri, "--policy", str(policy)).code == 0
+
+    config = tmp_path / "drift.toml"
+    default = (Path(harness.__file__).parent / "default.toml").read_text()
+    config.write_text(default.replace('side = "enhanced"', f'side = "{drifting_side(tmp_path)}"'))
+    result = invoke(capsys, *run_args(seeded, tmp_path, "--dates", "2024-03-03", "--config", str(config)))
+    assert result.code == 1
+    assert "2024-03-03 gl_entries: MISMATCH (1 different, 1 unexplained)" in result.out
+
+    gate = invoke(capsys, "gate", "--dsn", seeded.uri, "--policy", str(policy))
+    assert gate.code == 1
+    assert (
+        "FAIL  consecutive clean business dates: 0 most recent date(s) clean; last unclean 2024-03-03 "
+        "(required >= 3)"
+    ) in gate.out
+    assert gate.out.splitlines()[-1] == "NOT READY for cutover (2 run(s) evaluated)"
