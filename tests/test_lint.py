@@ -1,0 +1,19 @@
+"""ruff and mypy stay clean: the configuration in pyproject.toml is the contract."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["ruff", "check", "."], ["ruff", "format", "--check", "harness", "comparisons", "reports"], ["mypy"]],
+    ids=["ruff-check", "ruff-format", "mypy"],
+)
+def test_clean(command: list[str]) -> None:
+    result = subprocess.run([sys.executable, "-m", *command], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
