@@ -101,8 +101,11 @@ class Runner:
         self._check_dates(conn, request.dates)
         run_id = new_run_id()
         state = RunState(run_id, request.dates, self._spaces(conn, run_id, request), _out(request, run_id))
+        started = time.perf_counter()
         inputs = self._isolate(conn, state)
-        ledger.append(conn, run_id, "run_started", self._start_body(conn, state, request, inputs))
+        body = self._start_body(conn, state, request, inputs)
+        body["setup_seconds"] = time.perf_counter() - started
+        ledger.append(conn, run_id, "run_started", body)
         self.progress.line(f"run {run_id}: {len(request.dates)} date(s), {self._pair()}")
         return state
 
@@ -202,10 +205,13 @@ class Runner:
                 self._execute_both(conn, state, day, request, record=False)
                 continue
             results = self._execute_both(conn, state, day, request, record=True)
+            started = time.perf_counter()
             outcome = compare_date(conn, self.config, state.spaces, day, results, request.max_detail_rows)
+            compare_seconds = time.perf_counter() - started
             for body in outcome.comparison_bodies():
                 ledger.append(conn, state.run_id, "comparison", body)
-            ledger.append(conn, state.run_id, "date_finished", outcome.summary_body())
+            summary = {**outcome.summary_body(), "compare_seconds": compare_seconds}
+            ledger.append(conn, state.run_id, "date_finished", summary)
             state.outcomes.append(outcome)
             state.done.add(day)
             self.progress.line(outcome.progress_line())
