@@ -24,6 +24,7 @@ from comparisons import (
     parse_invariants,
 )
 from comparisons.errors import SpecError
+from harness import source as source_tables
 from harness.errors import ConfigError
 from harness.manifest import Side, load_side
 
@@ -34,17 +35,8 @@ SOURCE_KEYS = {"schema", "reference_tables", "date_scoped_tables"}
 SIDE_KEYS = {"side"}
 RUN_KEYS = {"phase_timeout", "role_isolation"}
 # The job's own source tables (domain.md), used when a config has no [source] section.
-DEFAULT_REFERENCE_TABLES = (
-    "ledger",
-    "accounting_period",
-    "broker",
-    "policy",
-    "tax_rate",
-    "fx_rate",
-    "account",
-    "posting_rule",
-)
 DEFAULT_DATE_SCOPED = {"insurance_transaction": "business_date"}
+DEFAULT_REFERENCE_TABLES = tuple(t for t in source_tables.TABLES if t not in DEFAULT_DATE_SCOPED)
 
 
 @dataclass(frozen=True)

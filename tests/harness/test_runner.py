@@ -139,3 +139,37 @@ def test_an_empty_date_among_others_is_recorded_not_passed(seeded: TestDatabase,
     _, doc = run(seeded, config_with(tmp_path), tmp_path, dates=(DATES[0], date(2024, 3, 9)))
     assert doc["verdict"]["ready"] is False
     assert "2024-03-09: no transactions in the source for this date" in doc["verdict"]["reasons"]
+
+
+def test_concurrent_run_gives_the_same_results(seeded: TestDatabase, tmp_path: Path) -> None:
+    _, sequential = run(seeded, config_with(tmp_path), tmp_path, dates=DATES[:2])
+    _, concurrent = run(seeded, config_with(tmp_path), tmp_path, dates=DATES[:2], concurrent=True)
+    assert outcomes(concurrent) == outcomes(sequential)
+    assert all(t["control"]["status"] == t["candidate"]["status"] == "OK" for t in concurrent["timings"])
+
+
+def test_user_without_createrole_is_told_which_privilege_is_missing(db: TestDatabase, tmp_path: Path) -> None:
+    from psycopg.conninfo import make_conninfo
+
+    from harness.errors import IsolationError
+    from tests.conftest import TestDatabase as Db
+
+    role = f"plain_{db.name}"
+    with db.connect() as conn:
+        conn.execute(f'CREATE ROLE "{role}" LOGIN')
+        conn.execute(f'GRANT CREATE ON DATABASE "{db.name}" TO "{role}"')
+    plain = Db(uri=make_conninfo(db.uri, user=role), name=db.name)
+    seed_small(plain)
+    try:
+        with pytest.raises(
+            IsolationError, match=rf"user '{role}' may not create roles, which role isolation needs"
+        ):
+            run(plain, config_with(tmp_path), tmp_path, dates=DATES[:1])
+        _, doc = run(plain, config_with(tmp_path), tmp_path, dates=DATES[:1], role_isolation=False)
+        assert doc["isolation"] == {"roles": False}
+        assert doc["verdict"]["ready"] is True
+        assert "--no-role-isolation" in doc["provenance"]["reproduce"]
+    finally:
+        with db.connect() as conn:
+            conn.execute(f'DROP SCHEMA IF EXISTS source, harness CASCADE; DROP OWNED BY "{role}"')
+            conn.execute(f'DROP ROLE "{role}"')
