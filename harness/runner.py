@@ -87,6 +87,9 @@ class Runner:
                 self._process_dates(conn, state, request)
             except KeyboardInterrupt:
                 self._finish(state, request, "interrupted")
+                self.progress.line(
+                    f"run {state.run_id} interrupted; resume: harness run --resume {state.run_id}"
+                )
                 raise
             except BaseException as exc:
                 self._finish(state, request, "failed", error=str(exc))
