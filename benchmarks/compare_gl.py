@@ -24,11 +24,12 @@ import os
 import resource
 import subprocess
 import sys
-import tempfile
 import time
 from datetime import date
 from pathlib import Path
 from typing import Any
+
+from benchmarks.scratch import scratch_database
 
 CONTROL, CANDIDATE = "bench_cmp_control", "bench_cmp_candidate"
 DAY = date(2024, 3, 1)
@@ -98,7 +99,11 @@ def main() -> None:
     if args.child:
         print(json.dumps(_child(args.child, args.dsn)))
         return
-    uri = args.dsn or _embedded_uri()
+    with scratch_database(args.dsn) as database:
+        _measure(database.uri, args)
+
+
+def _measure(uri: str, args: argparse.Namespace) -> None:
     results = []
     for rows in args.rows:
         for differences in (0, 1000):
@@ -109,12 +114,6 @@ def main() -> None:
                 _print_row(results[-1])
     _drop(uri)
     _summary(results)
-
-
-def _embedded_uri() -> str:
-    from harness.database import start_embedded
-
-    return start_embedded(Path(tempfile.mkdtemp(prefix="bench-home-"))).uri
 
 
 def _build(uri: str, rows: int, differences: int) -> None:

@@ -16,9 +16,10 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
+from benchmarks.scratch import scratch_database
 from harness import ledger
 from harness.config import load_config
-from harness.database import Database, connect, start_embedded
+from harness.database import Database, connect
 from harness.progress import Progress
 from harness.runner import Runner, RunRequest
 from harness.synthetic.loader import seed
@@ -29,7 +30,11 @@ def main() -> None:
     parser.add_argument("--per-day", type=int, default=10_000)
     parser.add_argument("--days", type=int, default=5)
     args = parser.parse_args()
-    database = start_embedded(Path(tempfile.mkdtemp(prefix="bench-home-")))
+    with scratch_database() as database:
+        measure(database, args)
+
+
+def measure(database: Database, args: argparse.Namespace) -> None:
     first = date(2024, 3, 1)
     dates = tuple(first + timedelta(days=i) for i in range(args.days))
     with connect(database.uri) as conn:

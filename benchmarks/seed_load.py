@@ -8,15 +8,14 @@ from __future__ import annotations
 
 import argparse
 import resource
-import tempfile
 import time
 import uuid
 from datetime import date, timedelta
-from pathlib import Path
 
 from psycopg import sql
 
-from harness.database import connect, start_embedded
+from benchmarks.scratch import scratch_database
+from harness.database import connect
 from harness.synthetic.loader import seed
 
 
@@ -26,7 +25,11 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=5)
     parser.add_argument("--dsn")
     args = parser.parse_args()
-    uri = args.dsn or start_embedded(Path(tempfile.mkdtemp(prefix="bench-home-"))).uri
+    with scratch_database(args.dsn) as database:
+        measure(database.uri, args)
+
+
+def measure(uri: str, args: argparse.Namespace) -> None:
     schema = f"bench_{uuid.uuid4().hex[:8]}"
     first = date(2024, 3, 1)
     with connect(uri) as conn:

@@ -11,16 +11,15 @@ from __future__ import annotations
 
 import argparse
 import resource
-import tempfile
 import time
 import uuid
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 from psycopg import sql
 
-from harness.database import connect, start_embedded
+from benchmarks.scratch import scratch_database
+from harness.database import connect
 from harness.execution import ProcessResult, install_side, process_date
 from harness.manifest import load_side
 from harness.synthetic.loader import seed
@@ -34,10 +33,10 @@ def main() -> None:
     parser.add_argument("--sides", default="legacy,enhanced")
     parser.add_argument("--dsn")
     args = parser.parse_args()
-    uri = args.dsn or start_embedded(Path(tempfile.mkdtemp(prefix="bench-home-"))).uri
-    for size in (int(s) for s in args.sizes.split(",")):
-        results = {name: bench_side(uri, name, size) for name in args.sides.split(",")}
-        report(size, results)
+    with scratch_database(args.dsn) as database:
+        for size in (int(s) for s in args.sizes.split(",")):
+            results = {name: bench_side(database.uri, name, size) for name in args.sides.split(",")}
+            report(size, results)
     print(
         f"python peak memory: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB (ru_maxrss)"
     )
