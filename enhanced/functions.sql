@@ -2,15 +2,22 @@
 -- over rows anywhere). Phases, in the order the manifest runs them for a date D:
 --   1. fetch_transactions(D)  data fetch: NEW transactions of D with every lookup, the
 --                             amounts G, T, C, R and the journal totals, validated, into
---                             txn_staging; journal_error rows; ERROR statuses
---   2. create_journals(D)     one sun_journal per accepted transaction (ids from identity,
---                             joined back on txn_reference); PROCESSED statuses
+--                             txn_staging (accepted ones with their journal_id);
+--                             journal_error rows
+--   2. create_journals(D)     the date's voucher ids (voucher_staging), one sun_journal per
+--                             accepted transaction carrying its voucher id; every
+--                             transaction's status (PROCESSED or ERROR) in one UPDATE
 --   3. post_gl(D)             gl_entries: posting_rule joined to the staged amounts, plus
 --                             the rounding line
---   4. create_vouchers(D)     vouchers, voucher ids on the journals, voucher lines
+--   4. create_vouchers(D)     the vouchers of those ids, numbered, and their voucher lines
 --   5. prepare_export(D)      checks the date's vouchers before the COPY export
 -- Each returns a count: rows staged, journals created, GL lines posted, voucher lines
 -- created, rows the export will write.
+--
+-- Every row is written once: ids are allocated before the rows that carry them are
+-- written (a journal's id in the staging, its voucher's id before the journal), so no
+-- phase updates what an earlier phase wrote; the only UPDATE is the status of the
+-- source transactions.
 --
 -- Plan notes: the phases run in one transaction and read rows written moments before,
 -- which the planner's statistics cannot know; txn_staging is ANALYZEd once filled, and
@@ -33,7 +40,9 @@ AS $$
            END
 $$;
 
--- Phase 'data fetch'.
+-- Phase 'data fetch': one INSERT of the date's NEW transactions into txn_staging, then
+-- their statistics and the rejected ones' journal_error rows. (Their statuses are set
+-- with the accepted ones' in create_journals: one UPDATE of the source rows.)
 CREATE FUNCTION fetch_transactions(d date)
 RETURNS bigint
 LANGUAGE plpgsql
@@ -43,6 +52,7 @@ AS $$
 DECLARE
     fetched bigint;
     unknown text;
+    journal_ids regclass := pg_get_serial_sequence('sun_journal', 'journal_id')::regclass;
 BEGIN
     PERFORM ensure_partitions(d);
 
@@ -57,54 +67,64 @@ BEGIN
 
     TRUNCATE txn_staging;
 
-    -- 1. Each lookup is computed once for the date (open period per ledger, latest FX rate
-    --    per currency pair, valid tax rate per code, rule line counts per transaction type)
-    --    and hash-joined to the transactions.
+    -- 1. Each lookup is computed once for the date and hash-joined to the transactions:
+    --    per ledger its base currency and open period, per transaction type its journal
+    --    type and rule line counts (a type lacking either is unknown), the latest FX rate
+    --    per currency pair, the valid tax rate per code.
     -- 2. priced: the amounts G, T, C, R and each component's base amount (OFFSET 0 keeps
-    --    the planner from inlining, so each is computed once per row).
+    --    the planner from inlining, so each is computed once per row; at rate 1, the base
+    --    amount is the amount itself).
     -- 3. Journal totals straight from the rule counts: a component of signed amount x and
     --    base amount b, posted by n_D debit and n_C credit rule lines, adds n_D * b to the
     --    debits and n_C * b to the credits when x > 0, the other way round when x < 0.
+    -- 4. Accepted rows get their journal_id from sun_journal's sequence as they are written.
     INSERT INTO txn_staging (
-        txn_id, txn_reference, business_date, policy_id, txn_type, currency, gross_amount,
-        description, policy_number, policyholder_name, ledger_code, base_currency, period,
-        journal_type, fx_rate, tax_rate, commission_rate, reinsurance_share,
-        g, t, c, r, t0, t1, t2, t3, zero_mask, debit_base, credit_base, line_count,
-        error_code, error_message)
-    WITH open_period AS (
-        SELECT DISTINCT ON (ledger_code) ledger_code, period
-        FROM accounting_period
-        WHERE status = 'OPEN' AND d BETWEEN start_date AND end_date
-        ORDER BY ledger_code, period COLLATE "C"
-    ), latest_fx AS (
+        txn_id, txn_reference, business_date, txn_type, currency, description,
+        policy_number, policyholder_name, ledger_code, period, journal_type, fx_rate,
+        g, t, c, r, t0, t1, t2, zero_mask, debit_base, credit_base, line_count,
+        error_code, error_message, journal_id)
+    WITH ledger_day AS MATERIALIZED (
+        SELECT l.ledger_code, l.base_currency, op.period
+        FROM ledger l
+        LEFT JOIN (
+            SELECT DISTINCT ON (ledger_code) ledger_code, period
+            FROM accounting_period
+            WHERE status = 'OPEN' AND d BETWEEN start_date AND end_date
+            ORDER BY ledger_code, period COLLATE "C"
+        ) op ON op.ledger_code = l.ledger_code
+    ), latest_fx AS MATERIALIZED (
         SELECT DISTINCT ON (from_currency, to_currency) from_currency, to_currency, rate
         FROM fx_rate
         WHERE rate_date BETWEEN d - 7 AND d
         ORDER BY from_currency, to_currency, rate_date DESC
-    ), valid_tax AS (
+    ), valid_tax AS MATERIALIZED (
         SELECT DISTINCT ON (tax_code) tax_code, rate
         FROM tax_rate
         WHERE valid_from <= d AND (valid_to IS NULL OR d <= valid_to)
         ORDER BY tax_code, valid_from DESC
-    ), rule_count AS (
-        SELECT txn_type,
-               count(*) FILTER (WHERE component = 'GROSS_PLUS_TAX' AND dc_marker = 'D') AS gt_d,
-               count(*) FILTER (WHERE component = 'GROSS_PLUS_TAX' AND dc_marker = 'C') AS gt_c,
-               count(*) FILTER (WHERE component = 'GROSS' AND dc_marker = 'D') AS g_d,
-               count(*) FILTER (WHERE component = 'GROSS' AND dc_marker = 'C') AS g_c,
-               count(*) FILTER (WHERE component = 'TAX' AND dc_marker = 'D') AS t_d,
-               count(*) FILTER (WHERE component = 'TAX' AND dc_marker = 'C') AS t_c,
-               count(*) FILTER (WHERE component = 'COMMISSION' AND dc_marker = 'D') AS c_d,
-               count(*) FILTER (WHERE component = 'COMMISSION' AND dc_marker = 'C') AS c_c,
-               count(*) FILTER (WHERE component = 'REINSURANCE' AND dc_marker = 'D') AS r_d,
-               count(*) FILTER (WHERE component = 'REINSURANCE' AND dc_marker = 'C') AS r_c
-        FROM posting_rule
-        GROUP BY txn_type
+    ), txn_type_rule AS MATERIALIZED (
+        SELECT m.txn_type, m.journal_type, rc.*
+        FROM journal_type_map m
+        JOIN (
+            SELECT txn_type AS rule_txn_type,
+                   count(*) FILTER (WHERE component = 'GROSS_PLUS_TAX' AND dc_marker = 'D') AS gt_d,
+                   count(*) FILTER (WHERE component = 'GROSS_PLUS_TAX' AND dc_marker = 'C') AS gt_c,
+                   count(*) FILTER (WHERE component = 'GROSS' AND dc_marker = 'D') AS g_d,
+                   count(*) FILTER (WHERE component = 'GROSS' AND dc_marker = 'C') AS g_c,
+                   count(*) FILTER (WHERE component = 'TAX' AND dc_marker = 'D') AS t_d,
+                   count(*) FILTER (WHERE component = 'TAX' AND dc_marker = 'C') AS t_c,
+                   count(*) FILTER (WHERE component = 'COMMISSION' AND dc_marker = 'D') AS c_d,
+                   count(*) FILTER (WHERE component = 'COMMISSION' AND dc_marker = 'C') AS c_c,
+                   count(*) FILTER (WHERE component = 'REINSURANCE' AND dc_marker = 'D') AS r_d,
+                   count(*) FILTER (WHERE component = 'REINSURANCE' AND dc_marker = 'C') AS r_c
+            FROM posting_rule
+            GROUP BY txn_type
+        ) rc ON rc.rule_txn_type = m.txn_type
     ), looked_up AS (
         SELECT tx.txn_id, tx.txn_reference, tx.business_date, tx.policy_id, tx.txn_type,
                tx.currency, tx.gross_amount, tx.description,
                p.policy_number, p.policyholder_name, p.ledger_code, l.base_currency,
-               op.period, m.journal_type,
+               l.period, m.journal_type,
                CASE WHEN tx.currency = l.base_currency THEN 1 ELSE fx.rate END AS fx_rate,
                coalesce(vt.rate, 0) AS tax_rate,
                CASE WHEN m.journal_type = 'PREM'
@@ -114,33 +134,35 @@ BEGIN
                p.line_of_business AS t0,
                p.product_code AS t1,
                coalesce(b.broker_code, 'DIRECT') AS t2,
-               p.policy_number AS t3,
-               rc.gt_d, rc.gt_c, rc.g_d, rc.g_c, rc.t_d, rc.t_c, rc.c_d, rc.c_c, rc.r_d, rc.r_c,
+               m.gt_d, m.gt_c, m.g_d, m.g_c, m.t_d, m.t_c, m.c_d, m.c_c, m.r_d, m.r_c,
                CASE
                    WHEN p.policy_id IS NULL THEN 'NO_POLICY'
-                   WHEN rc.txn_type IS NULL OR m.txn_type IS NULL THEN 'UNKNOWN_TXN_TYPE'
-                   WHEN op.period IS NULL THEN 'PERIOD_CLOSED'
+                   WHEN m.txn_type IS NULL THEN 'UNKNOWN_TXN_TYPE'
+                   WHEN l.period IS NULL THEN 'PERIOD_CLOSED'
                    WHEN tx.currency <> l.base_currency AND fx.rate IS NULL THEN 'NO_FX_RATE'
                    WHEN tx.gross_amount = 0 THEN 'ZERO_AMOUNT'
                END AS error_code
         FROM insurance_transaction tx
         LEFT JOIN policy p ON p.policy_id = tx.policy_id
-        LEFT JOIN ledger l ON l.ledger_code = p.ledger_code
+        LEFT JOIN ledger_day l ON l.ledger_code = p.ledger_code
         LEFT JOIN broker b ON b.broker_id = p.broker_id
-        LEFT JOIN journal_type_map m ON m.txn_type = tx.txn_type
-        LEFT JOIN rule_count rc ON rc.txn_type = tx.txn_type
-        LEFT JOIN open_period op ON op.ledger_code = p.ledger_code
+        LEFT JOIN txn_type_rule m ON m.txn_type = tx.txn_type
         LEFT JOIN latest_fx fx ON fx.from_currency = tx.currency AND fx.to_currency = l.base_currency
         LEFT JOIN valid_tax vt ON vt.tax_code = p.tax_code
         WHERE tx.business_date = d
           AND tx.status = 'NEW'
     ), priced AS (
         SELECT a.*,
-               round(abs(a.g + a.t) * a.fx_rate, 2) AS gt_base,
-               round(abs(a.g) * a.fx_rate, 2) AS g_base,
-               round(abs(a.t) * a.fx_rate, 2) AS t_base,
-               round(abs(a.c) * a.fx_rate, 2) AS c_base,
-               round(abs(a.r) * a.fx_rate, 2) AS r_base
+               CASE WHEN a.fx_rate = 1 THEN abs(a.g + a.t)
+                    ELSE round(abs(a.g + a.t) * a.fx_rate, 2) END AS gt_base,
+               CASE WHEN a.fx_rate = 1 THEN abs(a.g)
+                    ELSE round(abs(a.g) * a.fx_rate, 2) END AS g_base,
+               CASE WHEN a.fx_rate = 1 THEN abs(a.t)
+                    ELSE round(abs(a.t) * a.fx_rate, 2) END AS t_base,
+               CASE WHEN a.fx_rate = 1 THEN abs(a.c)
+                    ELSE round(abs(a.c) * a.fx_rate, 2) END AS c_base,
+               CASE WHEN a.fx_rate = 1 THEN abs(a.r)
+                    ELSE round(abs(a.r) * a.fx_rate, 2) END AS r_base
         FROM (
             SELECT lu.*,
                    lu.gross_amount AS g,
@@ -178,11 +200,9 @@ BEGIN
         FROM priced p
         OFFSET 0
     )
-    SELECT txn_id, txn_reference, business_date, policy_id, txn_type, currency, gross_amount,
-           description, policy_number, policyholder_name, ledger_code, base_currency, period,
-           journal_type, fx_rate, tax_rate, commission_rate, reinsurance_share,
-           g, t, c, r, t0, t1, t2, t3, zero_mask,
-           debit_base, credit_base,
+    SELECT txn_id, txn_reference, business_date, txn_type, currency, description,
+           policy_number, policyholder_name, ledger_code, period, journal_type, fx_rate,
+           g, t, c, r, t0, t1, t2, zero_mask, debit_base, credit_base,
            rule_lines + (debit_base <> credit_base)::integer,
            error_code,
            CASE error_code
@@ -194,14 +214,16 @@ BEGIN
                                              currency, base_currency,
                                              to_char(d - 7, 'YYYY-MM-DD'), to_char(d, 'YYYY-MM-DD'))
                WHEN 'ZERO_AMOUNT' THEN 'gross amount is zero'
-           END
+           END,
+           -- in the order the rows are written: txn_staging is in journal_id order
+           CASE WHEN error_code IS NULL THEN nextval(journal_ids) END
     FROM totalled;
     GET DIAGNOSTICS fetched = ROW_COUNT;
 
     -- Fresh statistics, so the later phases plan for today's volume, not yesterday's;
-    -- only the columns they join or filter on (all columns would cost five times more).
-    ANALYZE txn_staging (txn_id, txn_reference, business_date, txn_type, zero_mask,
-                         error_code);
+    -- only the columns they join or filter on (all columns would cost five times more),
+    -- from a small sample (their statistics targets, tables.sql).
+    ANALYZE txn_staging (txn_id, business_date, txn_type, zero_mask, error_code);
 
     INSERT INTO journal_error (txn_reference, business_date, error_code, message)
     SELECT txn_reference, business_date, error_code, error_message
@@ -209,18 +231,16 @@ BEGIN
     WHERE error_code IS NOT NULL
     ORDER BY txn_id;
 
-    UPDATE insurance_transaction tx
-    SET status = 'ERROR'
-    FROM txn_staging s
-    WHERE s.error_code IS NOT NULL
-      AND tx.txn_id = s.txn_id;
-
     RETURN fetched;
 END
 $$;
 
--- Phase 'journal creation': the staged journals in txn_id order; their identity ids are
--- joined back to txn_staging on txn_reference for post_gl.
+-- Phase 'journal creation': first the date's voucher groups, one per (ledger_code,
+-- journal_type, currency) of the accepted transactions, each with a voucher id from
+-- voucher's identity sequence, allocated in voucher-number order (voucher_staging); then
+-- the journals in one INSERT, each with the journal_id fetch_transactions allocated and
+-- its group's voucher_id: a journal is written once, never updated. Last, every staged
+-- transaction's status in one UPDATE: PROCESSED (with processed_at) or ERROR.
 CREATE FUNCTION create_journals(d date)
 RETURNS bigint
 LANGUAGE plpgsql
@@ -229,43 +249,58 @@ SET jit = off
 AS $$
 DECLARE
     created bigint;
+    voucher_ids regclass := pg_get_serial_sequence('voucher', 'voucher_id')::regclass;
 BEGIN
-    WITH inserted AS (
-        INSERT INTO sun_journal (
-            txn_reference, business_date, ledger_code, period, journal_type, journal_source,
-            currency, fx_rate, description, total_debit_base, total_credit_base, line_count,
-            metadata)
-        SELECT txn_reference, business_date, ledger_code, period, journal_type,
-               (SELECT value FROM posting_config WHERE key = 'journal_source'),
-               currency, fx_rate, description,
-               greatest(debit_base, credit_base),
-               greatest(debit_base, credit_base),
-               line_count,
-               jsonb_build_object('policy_number', policy_number,
-                                  'policyholder', policyholder_name,
-                                  'txn_type', txn_type,
-                                  'description', description)
+    TRUNCATE voucher_staging;
+    INSERT INTO voucher_staging (business_date, ledger_code, journal_type, currency, voucher_id)
+    SELECT d, ledger_code, journal_type, currency, nextval(voucher_ids)
+    FROM (
+        SELECT ledger_code, journal_type, currency
         FROM txn_staging
         WHERE error_code IS NULL
           AND business_date = d
-        ORDER BY txn_id
-        RETURNING journal_id, txn_reference
-    )
-    UPDATE txn_staging s
-    SET journal_id = i.journal_id
-    FROM inserted i
-    WHERE s.txn_reference = i.txn_reference;
+        GROUP BY ledger_code, journal_type, currency
+        ORDER BY ledger_code COLLATE "C", journal_type COLLATE "C", currency COLLATE "C"
+    ) g;
+
+    -- txn_staging is in journal_id order (the ids were drawn as its rows were written):
+    -- the journals go in in that order, appending to the end of each index on journal_id
+    INSERT INTO sun_journal (
+        journal_id, txn_reference, business_date, ledger_code, period, journal_type,
+        journal_source, currency, fx_rate, description, total_debit_base, total_credit_base,
+        line_count, metadata, voucher_id)
+    SELECT s.journal_id, s.txn_reference, s.business_date, s.ledger_code, s.period,
+           s.journal_type,
+           (SELECT value FROM posting_config WHERE key = 'journal_source'),
+           s.currency, s.fx_rate, s.description,
+           greatest(s.debit_base, s.credit_base),
+           greatest(s.debit_base, s.credit_base),
+           s.line_count,
+           jsonb_build_object('policy_number', s.policy_number,
+                              'policyholder', s.policyholder_name,
+                              'txn_type', s.txn_type,
+                              'description', s.description),
+           v.voucher_id
+    FROM txn_staging s
+    JOIN voucher_staging v
+      ON v.business_date = s.business_date
+     AND v.ledger_code = s.ledger_code
+     AND v.journal_type = s.journal_type
+     AND v.currency = s.currency
+    WHERE s.error_code IS NULL
+      AND s.business_date = d;
     GET DIAGNOSTICS created = ROW_COUNT;
 
     -- The date and status filter lets the planner read the date's rows through the
     -- (business_date, status) index and hash-join them, rather than probe per row.
     UPDATE insurance_transaction tx
-    SET status = 'PROCESSED', processed_at = now()
+    SET status = CASE WHEN s.error_code IS NULL THEN 'PROCESSED' ELSE 'ERROR' END,
+        processed_at = CASE WHEN s.error_code IS NULL THEN now() ELSE tx.processed_at END
     FROM txn_staging s
     WHERE tx.business_date = d
       AND tx.status = 'NEW'
       AND tx.txn_id = s.txn_id
-      AND s.journal_id IS NOT NULL;
+      AND s.business_date = d;
 
     RETURN created;
 END
@@ -285,11 +320,22 @@ AS $$
 DECLARE
     posted bigint;
 BEGIN
+    -- A BRIN range not summarized yet is read by every query on gl_entries_date_journal,
+    -- whatever its dates. Autovacuum summarizes the ranges a run fills soon after it; if
+    -- it has not (dates processed back to back), summarize them now, so that reading this
+    -- date's lines (create_vouchers) visits this date's new pages and no earlier ones.
+    PERFORM brin_summarize_new_values(i.inhrelid)
+    FROM pg_inherits i
+    JOIN pg_index x ON x.indexrelid = i.inhrelid
+    WHERE i.inhparent = 'gl_entries_date_journal'::regclass
+      AND x.indrelid = ('gl_entries_p' || to_char(d, 'YYYYMM'))::regclass;
+
     INSERT INTO gl_entries (
         journal_id, txn_reference, line_no, account_code, dc_marker, currency,
         txn_amount, base_amount, period, business_date, t0, t1, t2, t3)
     WITH layout AS (
-        SELECT r.txn_type, m.mask, r.component, r.account_code, r.dc_marker,
+        SELECT r.txn_type, m.mask, component_bit(r.component) AS component,
+               r.account_code, r.dc_marker,
                row_number() OVER (PARTITION BY r.txn_type, m.mask ORDER BY r.line_order)
                    AS line_no
         FROM posting_rule r
@@ -300,17 +346,19 @@ BEGIN
            CASE WHEN a.amount < 0
                 THEN CASE l.dc_marker WHEN 'D' THEN 'C' ELSE 'D' END
                 ELSE l.dc_marker END,
-           s.currency, abs(a.amount), round(abs(a.amount) * s.fx_rate, 2),
-           s.period, s.business_date, s.t0, s.t1, s.t2, s.t3
+           s.currency, abs(a.amount),
+           CASE WHEN s.fx_rate = 1 THEN abs(a.amount)
+                ELSE round(abs(a.amount) * s.fx_rate, 2) END,
+           s.period, s.business_date, s.t0, s.t1, s.t2, s.policy_number
     FROM txn_staging s
     JOIN layout l ON l.txn_type = s.txn_type AND l.mask = s.zero_mask
     CROSS JOIN LATERAL (
         SELECT CASE l.component
-                   WHEN 'GROSS_PLUS_TAX' THEN s.g + s.t
-                   WHEN 'GROSS' THEN s.g
-                   WHEN 'TAX' THEN s.t
-                   WHEN 'COMMISSION' THEN s.c
-                   WHEN 'REINSURANCE' THEN s.r
+                   WHEN component_bit('GROSS_PLUS_TAX') THEN s.g + s.t
+                   WHEN component_bit('GROSS') THEN s.g
+                   WHEN component_bit('TAX') THEN s.t
+                   WHEN component_bit('COMMISSION') THEN s.c
+                   WHEN component_bit('REINSURANCE') THEN s.r
                END
     ) AS a (amount)
     WHERE s.error_code IS NULL
@@ -320,7 +368,7 @@ BEGIN
            (SELECT value FROM posting_config WHERE key = 'rounding_account'),
            CASE WHEN debit_base > credit_base THEN 'C' ELSE 'D' END,
            currency, 0, abs(debit_base - credit_base),
-           period, business_date, t0, t1, t2, t3
+           period, business_date, t0, t1, t2, policy_number
     FROM txn_staging
     WHERE error_code IS NULL
       AND business_date = d
@@ -330,9 +378,14 @@ BEGIN
 END
 $$;
 
--- Phase 'voucher creation', one statement: group the date's unvouchered journals, number
--- the new vouchers per ledger after the date's existing ones, stamp the journals, and
--- aggregate exactly those journals' GL lines into voucher lines.
+-- Phase 'voucher creation'. The date's new journals already carry their voucher ids
+-- (voucher_staging, drawn by create_journals); first a guard that no journal of the date
+-- is without one (it would be missing from every voucher and from the export), then one
+-- statement: the journals of those vouchers (through sun_journal_voucher) summed per
+-- voucher, numbered per ledger after the date's existing vouchers (a rerun's late
+-- journals get new vouchers; earlier ones keep theirs), written with the drawn ids, and
+-- exactly those journals' GL lines summed into voucher lines. A staged voucher already
+-- written is skipped: running the phase twice creates nothing twice.
 CREATE FUNCTION create_vouchers(d date)
 RETURNS bigint
 LANGUAGE plpgsql
@@ -346,64 +399,73 @@ SET enable_sort = off
 AS $$
 DECLARE
     lines bigint;
+    unvouchered bigint;
 BEGIN
-    WITH grouped AS (
-        SELECT ledger_code, journal_type, currency,
+    SELECT count(*) INTO unvouchered
+    FROM sun_journal
+    WHERE business_date = d
+      AND voucher_id IS NULL;
+    IF unvouchered > 0 THEN
+        RAISE EXCEPTION '% journal(s) of % have no voucher', unvouchered, d;
+    END IF;
+
+    WITH journal AS MATERIALIZED (
+        SELECT j.journal_id, j.voucher_id, j.period, j.total_debit_base, j.total_credit_base
+        FROM sun_journal j
+        WHERE j.business_date = d
+          AND j.voucher_id = ANY (ARRAY(SELECT voucher_id FROM voucher_staging
+                                        WHERE business_date = d))
+    ), grouped AS (
+        SELECT voucher_id,
                min(period COLLATE "C") AS period,
                count(*) AS journal_count,
                sum(total_debit_base) AS total_debit_base,
                sum(total_credit_base) AS total_credit_base
-        FROM sun_journal
-        WHERE business_date = d
-          AND voucher_id IS NULL
-        GROUP BY ledger_code, journal_type, currency
+        FROM journal
+        GROUP BY voucher_id
     ), last_number AS (
         SELECT ledger_code, max(split_part(voucher_number, '-', 3)::integer) AS seq
         FROM voucher
         WHERE business_date = d
         GROUP BY ledger_code
     ), numbered AS (
-        SELECT g.*,
+        SELECT vs.voucher_id, vs.ledger_code, vs.journal_type, vs.currency, g.period,
+               g.journal_count, g.total_debit_base, g.total_credit_base,
                coalesce(n.seq, 0) + row_number() OVER (
-                   PARTITION BY g.ledger_code
-                   ORDER BY g.journal_type COLLATE "C", g.currency COLLATE "C") AS seq
-        FROM grouped g
-        LEFT JOIN last_number n ON n.ledger_code = g.ledger_code
+                   PARTITION BY vs.ledger_code
+                   ORDER BY vs.journal_type COLLATE "C", vs.currency COLLATE "C") AS seq
+        FROM voucher_staging vs
+        JOIN grouped g ON g.voucher_id = vs.voucher_id
+        LEFT JOIN last_number n ON n.ledger_code = vs.ledger_code
+        WHERE vs.business_date = d
+          AND NOT EXISTS (SELECT 1 FROM voucher v WHERE v.voucher_id = vs.voucher_id)
     ), new_voucher AS (
         INSERT INTO voucher (
-            voucher_number, ledger_code, business_date, period, journal_type, currency,
-            journal_count, total_debit_base, total_credit_base)
-        SELECT ledger_code || '-' || to_char(d, 'YYYYMMDD') || '-'
+            voucher_id, voucher_number, ledger_code, business_date, period, journal_type,
+            currency, journal_count, total_debit_base, total_credit_base)
+        SELECT voucher_id,
+               ledger_code || '-' || to_char(d, 'YYYYMMDD') || '-'
                    || lpad(seq::text, greatest(4, length(seq::text)), '0'),
                ledger_code, d, period, journal_type, currency,
                journal_count, total_debit_base, total_credit_base
         FROM numbered
-        ORDER BY ledger_code COLLATE "C", seq
-        RETURNING voucher_id, ledger_code, journal_type, currency
-    ), stamped AS (
-        UPDATE sun_journal j
-        SET voucher_id = v.voucher_id
-        FROM new_voucher v
-        WHERE j.business_date = d
-          AND j.voucher_id IS NULL
-          AND j.ledger_code = v.ledger_code
-          AND j.journal_type = v.journal_type
-          AND j.currency = v.currency
-        RETURNING j.journal_id, j.voucher_id
+        ORDER BY voucher_id
+        RETURNING voucher_id
     )
     INSERT INTO voucher_line (voucher_id, line_no, account_code, dc_marker, t0, t1,
                               txn_amount, base_amount)
-    SELECT s.voucher_id,
+    SELECT j.voucher_id,
            row_number() OVER (
-               PARTITION BY s.voucher_id
+               PARTITION BY j.voucher_id
                ORDER BY g.account_code COLLATE "C", g.dc_marker COLLATE "C",
                         g.t0 COLLATE "C", g.t1 COLLATE "C"),
            g.account_code, g.dc_marker, g.t0, g.t1,
            sum(g.txn_amount), sum(g.base_amount)
     FROM gl_entries g
-    JOIN stamped s ON s.journal_id = g.journal_id
+    JOIN journal j ON j.journal_id = g.journal_id
+    JOIN new_voucher v ON v.voucher_id = j.voucher_id
     WHERE g.business_date = d
-    GROUP BY s.voucher_id, g.account_code, g.dc_marker, g.t0, g.t1
+    GROUP BY j.voucher_id, g.account_code, g.dc_marker, g.t0, g.t1
     ORDER BY 1, 2;
     GET DIAGNOSTICS lines = ROW_COUNT;
     RETURN lines;

@@ -46,7 +46,7 @@ AS $$
     WHERE v.voucher_number = number
 $$;
 
--- gl_entries PRIMARY KEY (business_date, journal_id, line_no)
+-- gl_entries_date_journal (BRIN)
 CREATE FUNCTION journal_lines(id bigint, on_date date)
 RETURNS SETOF gl_entries
 LANGUAGE sql STABLE

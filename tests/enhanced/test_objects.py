@@ -213,7 +213,7 @@ INDEX_QUERIES = {
     ),
     "sun_journal_voucher": "SELECT * FROM journals_of_voucher('{voucher}')",
     "sun_journal_metadata": "SELECT * FROM journals_for_policy('{policy}')",
-    "gl_entries_pkey": "SELECT * FROM journal_lines({journal_id}, '{journal_date}')",
+    "gl_entries_date_journal": "SELECT * FROM journal_lines({journal_id}, '{journal_date}')",
     "gl_entries_rounding": "SELECT * FROM rounding_lines('2024/003')",
     "voucher_pkey": "SELECT * FROM voucher_line vl JOIN voucher v USING (voucher_id) WHERE vl.voucher_id = 1",
     "voucher_voucher_number_key": "SELECT * FROM voucher WHERE voucher_number = '{voucher}'",
