@@ -9,6 +9,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -174,3 +176,15 @@ def drop_space(conn: Connection, space: SideSpace) -> None:
 
 def _role_exists(conn: Connection, role: str) -> bool:
     return conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone() is not None
+
+
+@contextmanager
+def as_role(conn: Connection, role: str | None) -> Iterator[None]:
+    """Run the block as ``role`` (no-op without role isolation)."""
+    if role:
+        conn.execute(sql.SQL("SET ROLE {}").format(sql.Identifier(role)))
+    try:
+        yield
+    finally:
+        if role:
+            conn.execute("RESET ROLE")

@@ -6,14 +6,10 @@ ledger as soon as they exist, so an interrupted run keeps what it did and can re
 
 from __future__ import annotations
 
-import getpass
-import hashlib
 import platform
 import secrets
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -30,6 +26,7 @@ from harness.execution import PhaseTiming, ProcessResult, export_files, process_
 from harness.fingerprint import fingerprint
 from harness.isolation import (
     SideSpace,
+    as_role,
     check_role_privilege,
     check_same_input,
     copy_source,
@@ -39,7 +36,9 @@ from harness.isolation import (
     side_space,
 )
 from harness.progress import Progress
+from harness.provenance import current_user, server_record, side_record
 from harness.reconcile import DateOutcome, compare_date
+from harness.source import dates_present
 
 Connection = psycopg.Connection[tuple[Any, ...]]
 
@@ -130,7 +129,7 @@ class Runner:
         if scoped is None:
             return
         table, column = scoped
-        present = _dates_present(conn, source.schema, table, column, list(dates))
+        present = dates_present(conn, source.schema, table, column, list(dates))
         if not present:
             first, last = min(dates), max(dates)
             raise InvalidInput(
@@ -158,14 +157,14 @@ class Runner:
             "out_dir": str(state.out_dir),
             "harness_version": __version__,
             "command_line": request.command_line,
-            "user": _user(),
+            "user": current_user(),
             "host": platform.node(),
             "config": {"path": self.config.path, "sha256": self.config.sha256, "text": self.config.text},
-            "sides": {space.label: _side_record(space) for space in state.spaces},
+            "sides": {space.label: side_record(space) for space in state.spaces},
             "isolation": {"roles": state.spaces[0].role is not None},
             "input_fingerprints": inputs,
             "source_fingerprints": self.source_fingerprints(conn),
-            "server": _server(conn),
+            "server": server_record(conn),
             "settings": dict(SESSION_SETTINGS),
             "options": {
                 "concurrent": request.concurrent,
@@ -269,7 +268,7 @@ class Runner:
             return ()
         out = out_dir / "exports" / space.label
         try:
-            with _as_role(conn, space.role):
+            with as_role(conn, space.role):
                 return tuple(export_files(conn, space.side, space.schema, None, day, out))
         except psycopg.Error as exc:
             raise SideFailed(
@@ -337,53 +336,5 @@ class Execution:
         }
 
 
-@contextmanager
-def _as_role(conn: Connection, role: str | None) -> Iterator[None]:
-    if role:
-        from psycopg import sql
-
-        conn.execute(sql.SQL("SET ROLE {}").format(sql.Identifier(role)))
-    try:
-        yield
-    finally:
-        if role:
-            conn.execute("RESET ROLE")
-
-
 def _out(request: RunRequest, run_id: str) -> Path:
     return request.out_dir or Path("harness-report") / run_id
-
-
-def _dates_present(conn: Connection, schema: str, table: str, column: str, dates: list[date]) -> list[date]:
-    from psycopg import sql
-
-    query = sql.SQL("SELECT DISTINCT {} FROM {} WHERE {} = ANY(%s)").format(
-        sql.Identifier(column), sql.Identifier(schema, table), sql.Identifier(column)
-    )
-    try:
-        return [r[0] for r in conn.execute(query, (dates,))]
-    except psycopg.errors.UndefinedTable as exc:
-        raise InvalidInput(
-            f"source table {schema}.{table} does not exist; seed the source first (harness seed) "
-            "or run with --demo"
-        ) from exc
-
-
-def _side_record(space: SideSpace) -> dict[str, Any]:
-    digest = hashlib.sha256()
-    for name, text in space.side.install_sql():
-        digest.update(name.encode() + b"\0" + text.encode() + b"\0")
-    return {**space.to_dict(), "sql_sha256": digest.hexdigest(), "install": list(space.side.install)}
-
-
-def _server(conn: Connection) -> dict[str, Any]:
-    row = conn.execute("SELECT version(), current_setting('server_version')").fetchone()
-    assert row is not None
-    return {"version": str(row[0]), "server_version": str(row[1])}
-
-
-def _user() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "unknown"

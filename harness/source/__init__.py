@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
 from importlib.resources import files
 
 import psycopg
 from psycopg import sql
 
-from harness.errors import SourceError
+from harness.errors import InvalidInput, SourceError
 
 DEFAULT_SCHEMA = "source"
 TABLES = (
@@ -78,3 +79,19 @@ def set_search_path(conn: psycopg.Connection[tuple[object, ...]], *schemas: str,
     verb = sql.SQL("SET LOCAL" if local else "SET")
     names = sql.SQL(", ").join(sql.Identifier(s) for s in schemas)
     conn.execute(sql.SQL("{} search_path TO {}").format(verb, names))
+
+
+def dates_present(
+    conn: psycopg.Connection[tuple[object, ...]], schema: str, table: str, column: str, dates: list[date]
+) -> list[date]:
+    """Which of ``dates`` have rows in the date-scoped table ``schema.table``."""
+    query = sql.SQL("SELECT DISTINCT {} FROM {} WHERE {} = ANY(%s)").format(
+        sql.Identifier(column), sql.Identifier(schema, table), sql.Identifier(column)
+    )
+    try:
+        return [r[0] for r in conn.execute(query, (dates,))]  # type: ignore[misc]
+    except psycopg.errors.UndefinedTable as exc:
+        raise InvalidInput(
+            f"source table {schema}.{table} does not exist; seed the source first (harness seed) "
+            "or run with --demo"
+        ) from exc
