@@ -254,3 +254,13 @@ def test_a_run_that_recorded_nothing_still_renders(failed_doc: dict[str, Any]) -
     assert root.find(id="verdict-label").text() == "NOT READY"
     assert "3 of 3 dates not recorded" in root.find("p", cls="run-status").text()
     assert not root.find_all("td", cls="cell") and not root.find_all("svg")
+
+
+def test_a_run_without_role_isolation_says_so_in_the_verdict() -> None:
+    isolated = render_html(document("ready"))
+    doc = document("ready")
+    doc["isolation"] = {"roles": False}
+    bare = render_html(doc)
+    verdict = bare.split('id="verdict"', 1)[1].split("</section>", 1)[0]
+    assert "Not isolated: the sides ran as the connecting user" in verdict
+    assert "Not isolated" not in isolated
