@@ -19,3 +19,9 @@ class InvariantQueryError(ComparisonError):
 
 class ExportFormatError(ComparisonError):
     """An exported CSV file cannot be loaded: no header, a mismatched header or a ragged row."""
+
+
+def first_line(exc: BaseException) -> str:
+    """The first non-blank line of an exception's message (PostgreSQL adds DETAIL and HINT lines)."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    return lines[0] if lines else type(exc).__name__

@@ -15,7 +15,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from comparisons.errors import EntityQueryError
+from comparisons.errors import EntityQueryError, first_line
 from comparisons.spec import EntitySpec, Normalizer
 
 # Types hashed and grouped natively when both sides return the same one: their hash and
@@ -86,7 +86,7 @@ def describe(conn: psycopg.Connection[tuple[Any, ...]], query: str, label: str, 
             cur.execute(statement)
             description = cur.description or []
     except psycopg.Error as exc:
-        raise EntityQueryError(f"{entity}: the {label} query failed: {_first_line(exc)}") from exc
+        raise EntityQueryError(f"{entity}: the {label} query failed: {first_line(exc)}") from exc
     names = [d.name for d in description]
     if duplicated := sorted({n for n in names if names.count(n) > 1}):
         raise EntityQueryError(
@@ -136,8 +136,3 @@ def _check_spec_columns(spec: EntitySpec, names: list[str], types: tuple[dict[st
                 f"{spec.origin} ({spec.name}): column {column!r} is not returned by the query "
                 f"(it returns: {returned}); names are case-sensitive"
             )
-
-
-def _first_line(exc: BaseException) -> str:
-    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-    return lines[0] if lines else type(exc).__name__

@@ -27,7 +27,7 @@ import psycopg
 from psycopg import sql
 from sqlglot import exp
 
-from comparisons.errors import EntityQueryError
+from comparisons.errors import EntityQueryError, first_line
 from comparisons.expressions import JSON_FUNCTION_SQL, SOURCE, hash_value, key_value, needs_json_function
 from comparisons.plan import Plan, Rule
 from comparisons.qualify import column, render, side_query, table
@@ -192,9 +192,4 @@ def _execute(conn: Connection, spec: EntitySpec, statement: str | sql.Composed) 
     try:
         conn.execute(statement)
     except psycopg.Error as exc:
-        raise EntityQueryError(f"{spec.name}: the comparison query failed: {_first_line(exc)}") from exc
-
-
-def _first_line(exc: BaseException) -> str:
-    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-    return lines[0] if lines else type(exc).__name__
+        raise EntityQueryError(f"{spec.name}: the comparison query failed: {first_line(exc)}") from exc

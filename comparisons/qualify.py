@@ -13,6 +13,8 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
+from comparisons.errors import first_line
+
 DIALECT = "postgres"
 DATE_PARAMETER = "business_date"
 
@@ -26,7 +28,7 @@ def parse_query(text: str) -> exp.Query:
     try:
         statements = sqlglot.parse(text, read=DIALECT)
     except SqlglotError as exc:
-        raise QueryProblem(f"does not parse as PostgreSQL: {_first_line(exc)}") from exc
+        raise QueryProblem(f"does not parse as PostgreSQL: {first_line(exc)}") from exc
     statements = [s for s in statements if s is not None]
     if len(statements) != 1 or not isinstance(statements[0], exp.Query):
         raise QueryProblem("must be exactly one SELECT query")
@@ -42,7 +44,7 @@ def parse_condition(text: str) -> exp.Expr:
     try:
         statements = [s for s in sqlglot.parse(f"SELECT 1 WHERE {text}", read=DIALECT) if s is not None]
     except SqlglotError as exc:
-        raise QueryProblem(f"does not parse as a PostgreSQL predicate: {_first_line(exc)}") from exc
+        raise QueryProblem(f"does not parse as a PostgreSQL predicate: {first_line(exc)}") from exc
     select = statements[0] if len(statements) == 1 else None
     where = select.args.get("where") if isinstance(select, exp.Select) else None
     if (
@@ -99,8 +101,3 @@ def table(name: str, schema: str | None = None) -> exp.Table:
 
 def render(expression: exp.Expr) -> str:
     return expression.sql(dialect=DIALECT)
-
-
-def _first_line(exc: BaseException) -> str:
-    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-    return lines[0] if lines else type(exc).__name__

@@ -49,6 +49,11 @@ class SourceConfig:
     def tables(self) -> tuple[str, ...]:
         return (*self.reference_tables, *self.date_scoped_tables)
 
+    @property
+    def date_table(self) -> tuple[str, str] | None:
+        """(table, date column) of the first date-scoped table: the one a date's rows are counted in."""
+        return next(iter(self.date_scoped_tables.items()), None)
+
 
 @dataclass(frozen=True)
 class Config:

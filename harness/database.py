@@ -77,13 +77,26 @@ def connect(uri: str, *, autocommit: bool = True) -> psycopg.Connection[tuple[ob
             f"cannot connect to {redact(uri)}: {first_line(exc)}; "
             "check --dsn / HARNESS_DSN, or omit both to use the embedded server"
         ) from exc
+    check_version(conn, uri)
     pin_session(conn)
     return conn
 
 
+def check_version(conn: psycopg.Connection[tuple[object, ...]], uri: str) -> None:
+    # server_version comes with the connection handshake: checking it costs no round trip.
+    version = conn.info.server_version
+    if version < MIN_SERVER_VERSION:
+        conn.close()
+        raise DatabaseUnavailable(
+            f"{redact(uri)} runs PostgreSQL {version // 10000}; the harness needs 15 or newer"
+        )
+
+
 def pin_session(conn: psycopg.Connection[tuple[object, ...]]) -> None:
-    for name, value in SESSION_SETTINGS.items():
-        conn.execute("SELECT set_config(%s, %s, false)", (name, value))
+    conn.execute(
+        "SELECT set_config(name, value, false) FROM unnest(%s::text[], %s::text[]) AS s (name, value)",
+        (list(SESSION_SETTINGS), list(SESSION_SETTINGS.values())),
+    )
 
 
 def first_line(exc: BaseException) -> str:
@@ -95,18 +108,7 @@ def first_line(exc: BaseException) -> str:
 def open_database(dsn: str | None = None) -> Iterator[Database]:
     """The database to use: ``dsn`` or HARNESS_DSN if given, else the embedded server."""
     dsn = dsn or os.environ.get("HARNESS_DSN") or None
-    database = Database(uri=dsn, embedded=False) if dsn else start_embedded()
-    check_server(database)
-    yield database
-
-
-def check_server(database: Database) -> None:
-    with database.connect() as conn:
-        version = conn.info.server_version
-    if version < MIN_SERVER_VERSION:
-        raise DatabaseUnavailable(
-            f"{database.display_uri} runs PostgreSQL {version // 10000}; the harness needs 15 or newer"
-        )
+    yield Database(uri=dsn, embedded=False) if dsn else start_embedded()
 
 
 def start_embedded(home: Path | None = None) -> Database:

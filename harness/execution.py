@@ -78,11 +78,16 @@ def install_side(conn: Connection, side: Side, schema: str) -> None:
     with conn.transaction():
         conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
         set_search_path(conn, schema)
-        for name, text in side.install_sql():
-            try:
-                conn.execute(text.encode())
-            except psycopg.Error as exc:
-                raise SideError(f"{side.name}: installing {name} failed: {first_line(exc)}") from exc
+        run_install_files(conn, side)
+
+
+def run_install_files(conn: Connection, side: Side) -> None:
+    """Run the side's install files in order, in the current transaction and search_path."""
+    for name, text in side.install_sql():
+        try:
+            conn.execute(text.encode())
+        except psycopg.Error as exc:
+            raise SideError(f"{side.name}: installing {name} failed: {first_line(exc)}") from exc
 
 
 def process_date(
@@ -108,10 +113,10 @@ def process_date(
             if role:
                 conn.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(role)))
             set_search_path(conn, schema, *([source_schema] if source_schema else []))
-            for phase in side.phases:
-                if on_phase:
-                    on_phase(phase.name)
-                timings.append(_run_phase(conn, phase.name, phase.sql, params, schema, phase_timeout))
+            # Local to this transaction: every phase (and the timing query) gets the limit.
+            timeout_ms = str(int(phase_timeout * 1000)) if phase_timeout else "0"
+            conn.execute("SELECT set_config('statement_timeout', %s, true)", (timeout_ms,))
+            _run_phases(conn, side, params, schema, on_phase, timings)
             logged = _logged_phases(conn, side, params)
     except psycopg.Error as exc:
         failed = side.phases[len(timings)].name if len(timings) < len(side.phases) else "timing query"
@@ -125,22 +130,25 @@ def _failure(side: Side, phase: str, day: date, exc: psycopg.Error, timeout: flo
     return f"{side.name} failed in phase {phase!r} on {day}: {first_line(exc)}"
 
 
-def _run_phase(
+def _run_phases(
     conn: Connection,
-    name: str,
-    statement: str,
+    side: Side,
     params: dict[str, Any],
     schema: str,
-    timeout: float | None,
-) -> PhaseTiming:
-    timeout_ms = str(int(timeout * 1000)) if timeout else "0"
-    conn.execute("SELECT set_config('statement_timeout', %s, true)", (timeout_ms,))
-    before = _rows_written(conn, schema)
-    started = time.perf_counter()
-    conn.execute(statement.encode(), params)
-    seconds = time.perf_counter() - started
-    conn.execute("SELECT set_config('statement_timeout', '0', true)")
-    return PhaseTiming(name, seconds, _rows_written(conn, schema) - before)
+    on_phase: PhaseHook | None,
+    timings: list[PhaseTiming],
+) -> None:
+    """Run the phases in order, appending each one's timing as it finishes."""
+    written = _rows_written(conn, schema)
+    for phase in side.phases:
+        if on_phase:
+            on_phase(phase.name)
+        started = time.perf_counter()
+        conn.execute(phase.sql.encode(), params)
+        seconds = time.perf_counter() - started
+        total = _rows_written(conn, schema)
+        timings.append(PhaseTiming(phase.name, seconds, total - written))
+        written = total
 
 
 def _rows_written(conn: Connection, schema: str) -> int:

@@ -10,14 +10,6 @@ from typing import Any
 
 from harness.errors import ConfigError
 
-POLICY_KEYS = {
-    "min_clean_dates",
-    "allow_failed",
-    "allow_stale_accepted",
-    "allow_expired_accepted",
-    "min_speedup",
-    "require_candidate_invariants",
-}
 DEFAULT_POLICY: dict[str, Any] = {
     "min_clean_dates": 5,
     "allow_failed": False,
@@ -26,6 +18,7 @@ DEFAULT_POLICY: dict[str, Any] = {
     "min_speedup": 1.0,
     "require_candidate_invariants": True,
 }
+POLICY_KEYS = set(DEFAULT_POLICY)
 CLEAN = {"MATCH", "ACCEPTED"}
 
 
@@ -78,14 +71,16 @@ def _checked(table: dict[str, Any], where: str) -> dict[str, Any]:
         if key not in POLICY_KEYS:
             raise ConfigError(f"{where}: unknown key 'gate.{key}' (known: {', '.join(sorted(POLICY_KEYS))})")
         expected = type(DEFAULT_POLICY[key])
-        ok = (
-            isinstance(value, int | float) and not isinstance(value, bool)
-            if expected is float
-            else (isinstance(value, expected) and not (expected is int and isinstance(value, bool)))
-        )
-        if not ok:
+        if not _fits(value, expected):
             raise ConfigError(f"{where}: 'gate.{key}' must be {expected.__name__}, got {value!r}")
     return dict(table)
+
+
+def _fits(value: Any, expected: type) -> bool:
+    # bool is an int in Python: a flag must not pass as a number, nor a number as a flag.
+    if isinstance(value, bool) != (expected is bool):
+        return False
+    return isinstance(value, (int, float) if expected is float else expected)
 
 
 def evaluate(policy: dict[str, Any], documents: list[dict[str, Any]]) -> GateResult:

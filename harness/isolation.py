@@ -19,10 +19,11 @@ import psycopg
 from psycopg import sql
 
 from harness.config import SourceConfig
-from harness.database import first_line
-from harness.errors import IsolationError, SideError
+from harness.errors import IsolationError
+from harness.execution import run_install_files
 from harness.fingerprint import Fingerprint, fingerprint
 from harness.manifest import Side
+from harness.source import set_search_path
 
 Connection = psycopg.Connection[tuple[Any, ...]]
 
@@ -148,12 +149,8 @@ def install_into_space(conn: Connection, space: SideSpace) -> None:
     with conn.transaction():
         if space.role:
             conn.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(space.role)))
-        conn.execute(sql.SQL("SET LOCAL search_path TO {}").format(sql.Identifier(space.schema)))
-        for name, text in space.side.install_sql():
-            try:
-                conn.execute(text.encode())
-            except psycopg.Error as exc:
-                raise SideError(f"{space.side.name}: installing {name} failed: {first_line(exc)}") from exc
+        set_search_path(conn, space.schema)
+        run_install_files(conn, space.side)
 
 
 def check_same_input(control: dict[str, Fingerprint], candidate: dict[str, Fingerprint]) -> None:

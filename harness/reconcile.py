@@ -8,11 +8,11 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 import psycopg
-from psycopg import sql
 
 import comparisons
 from harness.config import Config
 from harness.isolation import SideSpace
+from harness.source import rows_on_date
 
 if TYPE_CHECKING:
     from harness.runner import Execution
@@ -32,9 +32,6 @@ class DateOutcome:
 
     def verdicts(self) -> Counter[str]:
         return Counter(r["verdict"] for r in self.results)
-
-    def comparison_bodies(self) -> list[dict[str, Any]]:
-        return list(self.results)
 
     def summary_body(self) -> dict[str, Any]:
         return {
@@ -134,12 +131,7 @@ def _failed(entity: str, key: list[str], day: date, error: str) -> dict[str, Any
 
 
 def _transactions(conn: Connection, config: Config, schema: str, day: date) -> int:
-    scoped = next(iter(config.source.date_scoped_tables.items()), None)
-    if scoped is None:
+    if config.source.date_table is None:
         return 0
-    table, column = scoped
-    query = sql.SQL("SELECT count(*) FROM {} WHERE {} = %s").format(
-        sql.Identifier(schema, table), sql.Identifier(column)
-    )
-    row = conn.execute(query, (day,)).fetchone()
-    return int(row[0]) if row else 0
+    table, column = config.source.date_table
+    return rows_on_date(conn, schema, table, column, day)

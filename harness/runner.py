@@ -37,7 +37,7 @@ from harness.isolation import (
 )
 from harness.progress import Progress
 from harness.provenance import current_user, server_record, side_record
-from harness.reconcile import DateOutcome, compare_date
+from harness.reconcile import compare_date
 from harness.source import dates_present
 
 Connection = psycopg.Connection[tuple[Any, ...]]
@@ -65,7 +65,6 @@ class RunState:
     spaces: tuple[SideSpace, SideSpace]
     out_dir: Path
     done: set[date] = field(default_factory=set)
-    outcomes: list[DateOutcome] = field(default_factory=list)
 
 
 def new_run_id() -> str:
@@ -125,10 +124,9 @@ class Runner:
         source = self.config.source
         if not dates:
             raise InvalidInput("no business dates given; use --from/--to or --dates")
-        scoped = next(iter(source.date_scoped_tables.items()), None)
-        if scoped is None:
+        if source.date_table is None:
             return
-        table, column = scoped
+        table, column = source.date_table
         present = dates_present(conn, source.schema, table, column, list(dates))
         if not present:
             first, last = min(dates), max(dates)
@@ -204,35 +202,35 @@ class Runner:
         for day in state.dates:
             if day in state.done:
                 self.progress.status(f"{day}: replaying (already recorded)")
-                self._execute_both(conn, state, day, request, record=False)
+                self._execute_both(conn, state, day, request)
                 continue
-            results = self._execute_both(conn, state, day, request, record=True)
+            results = self._execute_both(conn, state, day, request)
             started = time.perf_counter()
             outcome = compare_date(conn, self.config, state.spaces, day, results, request.max_detail_rows)
-            compare_seconds = time.perf_counter() - started
-            for body in outcome.comparison_bodies():
-                ledger.append(conn, state.run_id, "comparison", body)
-            summary = {**outcome.summary_body(), "compare_seconds": compare_seconds}
-            ledger.append(conn, state.run_id, "date_finished", summary)
-            state.outcomes.append(outcome)
+            summary = {**outcome.summary_body(), "compare_seconds": time.perf_counter() - started}
+            # A date is recorded whole or not at all, so a resumed run never records it twice.
+            ledger.append_all(
+                conn,
+                state.run_id,
+                [
+                    *(("execution", execution.to_dict()) for execution in results.values()),
+                    *(("comparison", body) for body in outcome.results),
+                    ("date_finished", summary),
+                ],
+            )
             state.done.add(day)
             self.progress.line(outcome.progress_line())
 
     def _execute_both(
-        self, conn: Connection, state: RunState, day: date, request: RunRequest, record: bool
+        self, conn: Connection, state: RunState, day: date, request: RunRequest
     ) -> dict[str, Execution]:
         if request.concurrent:
             with ThreadPoolExecutor(max_workers=2) as pool:
                 futures = [
                     pool.submit(self._execute_own_conn, s, day, request, state.out_dir) for s in state.spaces
                 ]
-                results = {s.label: f.result() for s, f in zip(state.spaces, futures, strict=True)}
-        else:
-            results = {s.label: self._execute(conn, s, day, request, state.out_dir) for s in state.spaces}
-        if record:
-            for execution in results.values():
-                ledger.append(conn, state.run_id, "execution", execution.to_dict())
-        return results
+                return {s.label: f.result() for s, f in zip(state.spaces, futures, strict=True)}
+        return {s.label: self._execute(conn, s, day, request, state.out_dir) for s in state.spaces}
 
     def _execute_own_conn(self, space: SideSpace, day: date, request: RunRequest, out_dir: Path) -> Execution:
         with self.database.connect() as conn:

@@ -9,6 +9,8 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
+from harness.source import rows_on_date
+
 STATUS_COUNTS = sql.SQL(
     "SELECT count(*), count(*) FILTER (WHERE status = 'PROCESSED'), "
     "count(*) FILTER (WHERE status = 'ERROR'), count(*) FILTER (WHERE status = 'NEW') "
@@ -44,9 +46,7 @@ class DateCounts:
 
 
 def transaction_count(conn: psycopg.Connection[tuple[Any, ...]], source_schema: str, day: date) -> int:
-    query = OUTPUT_COUNT.format(sql.Identifier(source_schema, "insurance_transaction"))
-    row = conn.execute(query, {"d": day}).fetchone()
-    return int(row[0]) if row else 0
+    return rows_on_date(conn, source_schema, "insurance_transaction", "business_date", day)
 
 
 def date_counts(

@@ -11,8 +11,9 @@ from harness.cli.common import EXIT_MISMATCH, EXIT_OK, dsn_option
 from harness.cli.output import print_summary, write_outputs
 from harness.config import load_config
 from harness.database import open_database
+from harness.errors import RunNotFound
 from harness.gate import evaluate, load_policy
-from harness.history import latest_run_id, run_document, run_ids, summaries
+from harness.history import NO_RUNS, all_documents, latest_run_id, run_document, summaries
 
 
 @click.command()
@@ -118,10 +119,9 @@ def gate(policy_path: Path | None, run_id: str | None, config_path: Path | None,
     config = load_config(config_path)
     policy = load_policy(policy_path, config.gate, config.path)
     with open_database(dsn) as database, database.connect() as conn:
-        ids = [run_id] if run_id else run_ids(conn)
-        if not ids:
-            latest_run_id(conn)
-        documents = [run_document(conn, i) for i in ids]
+        documents = [run_document(conn, run_id)] if run_id else all_documents(conn)
+    if not documents:
+        raise RunNotFound(NO_RUNS)
     result = evaluate(policy, documents)
     for criterion in result.criteria:
         mark = "PASS" if criterion.passed else "FAIL"

@@ -13,11 +13,7 @@ SHORT = {"MATCH": "ok", "ACCEPTED": "acc", "MISMATCH": "DIFF", "FAILED": "FAIL",
 
 
 def write_outputs(doc: dict[str, Any], out_dir: Path, metrics_path: Path | None) -> reports.ReportFiles:
-    files = reports.write_reports(doc, out_dir)
-    if metrics_path is not None:
-        metrics_path.parent.mkdir(parents=True, exist_ok=True)
-        metrics_path.write_text(reports.render_metrics(doc), encoding="utf-8")
-    return files
+    return reports.write_reports(doc, out_dir, metrics=metrics_path)
 
 
 def print_summary(doc: dict[str, Any]) -> None:

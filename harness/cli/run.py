@@ -14,16 +14,16 @@ from harness.cli.common import DATE, EXIT_MISMATCH, EXIT_OK, dsn_option, echo_er
 from harness.cli.output import print_summary, write_outputs
 from harness.config import Config, load_config
 from harness.database import Database, open_database
-from harness.errors import InvalidInput
 from harness.execution import Connection
 from harness.history import run_document
 from harness.progress import Progress
 from harness.runner import Runner, RunRequest
 from harness.source import source_exists
-from harness.synthetic.loader import seed
+from harness.synthetic.loader import date_range, seed
 
 DEMO_FIRST = date(2024, 3, 1)
 DEMO_DAYS = 5
+DEMO_LAST = DEMO_FIRST + timedelta(days=DEMO_DAYS - 1)
 DEMO_PER_DAY = 2000
 
 
@@ -128,12 +128,10 @@ def _dates(
         except click.BadParameter as exc:
             raise click.BadParameter(exc.message, param_hint="'--dates'") from exc
     if first is None and last is None and demo:
-        return tuple(DEMO_FIRST + timedelta(days=i) for i in range(DEMO_DAYS))
+        return tuple(date_range(DEMO_FIRST, DEMO_LAST))
     if first is None or last is None:
         raise click.UsageError("give --from and --to (or --dates, or --demo)")
-    if last < first:
-        raise InvalidInput(f"--to {last} is before --from {first}; give the earlier date first")
-    return tuple(first + timedelta(days=i) for i in range((last - first).days + 1))
+    return tuple(date_range(first, last))
 
 
 def _seed_demo(database: Database, config: Config, progress: Progress) -> None:
@@ -144,9 +142,14 @@ def _seed_demo(database: Database, config: Config, progress: Progress) -> None:
         progress.line(
             f"--demo: seeding {DEMO_DAYS} business days x {DEMO_PER_DAY} transactions into {schema!r}"
         )
-        last = DEMO_FIRST + timedelta(days=DEMO_DAYS - 1)
         seed(
-            conn, schema, DEMO_FIRST, last, DEMO_PER_DAY, 7, progress=echo_err if not progress.quiet else None
+            conn,
+            schema,
+            DEMO_FIRST,
+            DEMO_LAST,
+            DEMO_PER_DAY,
+            7,
+            progress=echo_err if not progress.quiet else None,
         )
 
 

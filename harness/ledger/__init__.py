@@ -59,18 +59,30 @@ def ledger_exists(conn: Connection) -> bool:
 
 def append(conn: Connection, run_id: str, kind: str, body: dict[str, Any]) -> Entry:
     """Append one entry at the end of the chain, atomically."""
-    text = canonical(body)
+    return append_all(conn, run_id, [(kind, body)])[0]
+
+
+def append_all(conn: Connection, run_id: str, items: list[tuple[str, dict[str, Any]]]) -> list[Entry]:
+    """Append (kind, body) entries in order, all or none: one lock, one read of the chain's end."""
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (APPEND_LOCK,))
         last = conn.execute("SELECT seq, hash FROM harness.entry ORDER BY seq DESC LIMIT 1").fetchone()
-        seq, prev = (int(last[0]) + 1, str(last[1])) if last else (1, GENESIS)
-        digest = entry_hash(prev, seq, run_id, kind, text)
-        conn.execute(
-            "INSERT INTO harness.entry (seq, run_id, kind, body, prev_hash, hash) "
-            "VALUES (%s, %s, %s, %s, %s, %s)",
-            (seq, run_id, kind, text, prev, digest),
-        )
-    return Entry(seq, run_id, kind, json.loads(text), prev, digest)
+        seq, prev = (int(last[0]), str(last[1])) if last else (0, GENESIS)
+        rows = []
+        for kind, body in items:
+            seq, text = seq + 1, canonical(body)
+            digest = entry_hash(prev, seq, run_id, kind, text)
+            rows.append((seq, run_id, kind, text, prev, digest))
+            prev = digest
+        with conn.cursor() as cur:
+            cur.executemany(
+                "INSERT INTO harness.entry (seq, run_id, kind, body, prev_hash, hash) "
+                "VALUES (%s, %s, %s, %s, %s, %s)",
+                rows,
+            )
+    return [
+        Entry(seq, run, kind, json.loads(text), prev, digest) for seq, run, kind, text, prev, digest in rows
+    ]
 
 
 def entries(conn: Connection, run_id: str | None = None) -> list[Entry]:

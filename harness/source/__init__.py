@@ -24,16 +24,9 @@ TABLES = (
 )
 
 
-def schema_sql() -> str:
-    return files("harness.source").joinpath("schema.sql").read_text(encoding="utf-8")
-
-
-def reference_sql() -> str:
-    return files("harness.source").joinpath("reference.sql").read_text(encoding="utf-8")
-
-
-def seed_log_sql() -> str:
-    return files("harness.source").joinpath("seed_log.sql").read_text(encoding="utf-8")
+def sql_file(name: str) -> str:
+    """One of the SQL files shipped with this package (schema.sql, reference.sql, seed_log.sql)."""
+    return files("harness.source").joinpath(name).read_text(encoding="utf-8")
 
 
 def source_exists(conn: psycopg.Connection[tuple[object, ...]], schema: str) -> bool:
@@ -48,8 +41,8 @@ def install_source(conn: psycopg.Connection[tuple[object, ...]], schema: str = D
     with conn.transaction():
         conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
         set_search_path(conn, schema)
-        conn.execute(schema_sql().encode())
-        conn.execute(reference_sql().encode())
+        conn.execute(sql_file("schema.sql").encode())
+        conn.execute(sql_file("reference.sql").encode())
         conn.execute("SET LOCAL search_path TO DEFAULT")
 
 
@@ -95,3 +88,14 @@ def dates_present(
             f"source table {schema}.{table} does not exist; seed the source first (harness seed) "
             "or run with --demo"
         ) from exc
+
+
+def rows_on_date(
+    conn: psycopg.Connection[tuple[object, ...]], schema: str, table: str, column: str, day: date
+) -> int:
+    """How many rows of ``schema.table`` have ``column`` = ``day``."""
+    query = sql.SQL("SELECT count(*) FROM {} WHERE {} = %s").format(
+        sql.Identifier(schema, table), sql.Identifier(column)
+    )
+    row = conn.execute(query, (day,)).fetchone()
+    return int(str(row[0])) if row else 0

@@ -19,7 +19,7 @@ from psycopg import sql
 
 from harness.errors import InvalidInput, SourceError
 from harness.fingerprint import Fingerprint, fingerprint
-from harness.source import ensure_source, seed_log_sql, set_search_path
+from harness.source import ensure_source, set_search_path, sql_file
 from harness.synthetic import reference
 from harness.synthetic.model import RUNOFF_LEDGER
 from harness.synthetic.transactions import MAX_PER_DAY, transactions
@@ -97,7 +97,7 @@ def seed(
     ensure_source(conn, schema)
     with conn.transaction():
         set_search_path(conn, schema)
-        conn.execute(seed_log_sql().encode())
+        conn.execute(sql_file("seed_log.sql").encode())
         todo, skipped = _plan(conn, schema, dates, seed_value, per_day)
         policies = _ensure_reference(conn, schema, seed_value, first, last)
         prints = {}
