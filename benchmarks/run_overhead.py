@@ -21,7 +21,8 @@ from harness import ledger
 from harness.config import load_config
 from harness.database import Database, connect
 from harness.progress import Progress
-from harness.runner import Runner, RunRequest
+from harness.run_plan import RunRequest
+from harness.runner import Runner
 from harness.synthetic.loader import seed
 
 

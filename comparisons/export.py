@@ -61,6 +61,17 @@ def load_export_rows(
                 loader.write_row([path.name, *row])
 
 
+def check_export_files(files: Sequence[Path]) -> None:
+    """Raise ExportFormatError unless ``files`` load as one export (same header, whole rows)."""
+    if not files:
+        return
+    columns = _header(files)
+    _check_header(columns, files[0])
+    for path in files:
+        for _row in _rows(path, columns):
+            pass
+
+
 def _header(files: Sequence[Path]) -> list[str]:
     headers = {path: next(_read(path), None) for path in files}
     first = files[0]

@@ -1,6 +1,6 @@
 """Accounting invariants: queries over one side's output that must find no violations.
 
-An invariant ([[invariants]]: name, query) is a query over a side's tables, unqualified,
+An invariant ([[invariants]]: name, query or query_file) is a query over a side's tables, unqualified,
 with ``:business_date``, returning one row: violations (a count) and detail (text naming
 the first offenders). It holds when violations is 0.
 """
@@ -10,16 +10,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from importlib.resources.abc import Traversable
 from typing import Any
 
 import psycopg
 
 from comparisons import values
 from comparisons.errors import InvariantQueryError
-from comparisons.qualify import QueryProblem, parse_query, render, side_query
+from comparisons.qualify import parse_query, render, side_query
 
 Connection = psycopg.Connection[tuple[Any, ...]]
-INVARIANT_KEYS = ("name", "query")
+INVARIANT_KEYS = ("name", "query", "query_file")
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,7 @@ class InvariantSpec:
     name: str
     query: str
     origin: str = ""
+    query_file: str = ""  # the file query was read from, as the config names it ("" inline)
 
 
 @dataclass(frozen=True)
@@ -47,23 +49,22 @@ class InvariantResult:
         }
 
 
-def parse_invariants(raw: list[dict[str, Any]], where: str) -> tuple[InvariantSpec, ...]:
+def parse_invariants(
+    raw: list[dict[str, Any]], where: str, base: Traversable | None = None
+) -> tuple[InvariantSpec, ...]:
+    """The [[invariants]] tables of the config at ``where``; ``base`` as for parse_entity_specs."""
     places = [values.Where(where, f"invariants[{i}]") for i in range(len(raw))]
-    specs = tuple(_invariant(data, place) for data, place in zip(raw, places, strict=True))
+    specs = tuple(_invariant(data, place, base) for data, place in zip(raw, places, strict=True))
     values.unique((s.name for s in specs), places, "name")
     return specs
 
 
-def _invariant(data: dict[str, Any], where: values.Where) -> InvariantSpec:
+def _invariant(data: dict[str, Any], where: values.Where, base: Traversable | None) -> InvariantSpec:
     if not isinstance(data, dict):
         raise where.whole("must be a table")
-    values.check_keys(data, INVARIANT_KEYS, where, required=INVARIANT_KEYS)
-    query = values.text(data, "query", where)
-    try:
-        parse_query(query)
-    except QueryProblem as exc:
-        raise where.error("query", str(exc)) from exc
-    return InvariantSpec(values.text(data, "name", where), query, str(where))
+    values.check_keys(data, INVARIANT_KEYS, where, required=("name",))
+    query, query_file = values.query(data, where, base)
+    return InvariantSpec(values.text(data, "name", where), query, str(where), query_file)
 
 
 def check_invariants(

@@ -1,7 +1,8 @@
 """Entity specs: what one compared output is, as data in the config ([[entities]]).
 
-An entity is a query over one side's tables (unqualified, ``:business_date`` for the date),
-a business key, and per-column rules. Every column the query returns is compared except
+An entity is a query over one side's tables (unqualified, ``:business_date`` for the date;
+inline as ``query`` or in a .sql file as ``query_file``, relative to the config file), a
+business key, and per-column rules. Every column the query returns is compared except
 the key (joined on), ``ignore`` (surrogate ids, timestamps) and ``context`` (extracted to
 group differences into patterns, e.g. txn_type, ledger).
 """
@@ -11,16 +12,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
+from importlib.resources.abc import Traversable
 from typing import Any
 
 from sqlglot import exp
 
 from comparisons import values
-from comparisons.qualify import QueryProblem, parse_query
+from comparisons.qualify import parse_query
 
 ENTITY_KEYS = (
     "name",
     "query",
+    "query_file",
     "key",
     "ignore",
     "context",
@@ -54,6 +57,7 @@ class EntitySpec:
     normalizers: dict[str, Normalizer] = field(default_factory=dict)
     minor_unit_decimals: int = DEFAULT_MINOR_UNIT_DECIMALS
     origin: str = ""  # where it was defined, e.g. "harness.toml: entities[2]", for messages
+    query_file: str = ""  # the file query was read from, as the config names it ("" inline)
 
     @property
     def parsed(self) -> exp.Query:
@@ -68,23 +72,22 @@ class EntitySpec:
         return column in self.numeric or column in self.tolerances
 
 
-def parse_entity_specs(raw: list[dict[str, Any]], where: str) -> tuple[EntitySpec, ...]:
-    """The [[entities]] tables of the config at ``where``, validated."""
+def parse_entity_specs(
+    raw: list[dict[str, Any]], where: str, base: Traversable | None = None
+) -> tuple[EntitySpec, ...]:
+    """The [[entities]] tables of the config at ``where``, validated; ``base`` is the
+    directory a ``query_file`` is relative to (the config file's)."""
     places = [values.Where(where, f"entities[{i}]") for i in range(len(raw))]
-    specs = tuple(_entity(data, place) for data, place in zip(raw, places, strict=True))
+    specs = tuple(_entity(data, place, base) for data, place in zip(raw, places, strict=True))
     values.unique((s.name for s in specs), places, "name")
     return specs
 
 
-def _entity(data: dict[str, Any], where: values.Where) -> EntitySpec:
+def _entity(data: dict[str, Any], where: values.Where, base: Traversable | None) -> EntitySpec:
     if not isinstance(data, dict):
         raise where.whole("must be a table")
-    values.check_keys(data, ENTITY_KEYS, where, required=("name", "query", "key"))
-    query = values.text(data, "query", where)
-    try:
-        parse_query(query)
-    except QueryProblem as exc:
-        raise where.error("query", str(exc)) from exc
+    values.check_keys(data, ENTITY_KEYS, where, required=("name",))
+    query, query_file = values.query(data, where, base)
     key = values.names(data, "key", where, required=True)
     lists = {name: values.names(data, name, where) for name in ("ignore", "context", "numeric")}
     decimals = data.get("minor_unit_decimals", DEFAULT_MINOR_UNIT_DECIMALS)
@@ -101,6 +104,7 @@ def _entity(data: dict[str, Any], where: values.Where) -> EntitySpec:
         normalizers=_normalizers(values.mapping(data, "normalizers", where), where),
         minor_unit_decimals=decimals,
         origin=str(where),
+        query_file=query_file,
     )
     _check_roles(spec, where)
     return spec

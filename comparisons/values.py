@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from importlib.resources.abc import Traversable
 from typing import Any
 
 from comparisons.errors import SpecError
+from comparisons.qualify import QueryProblem, parse_query
 
 
 class Where:
@@ -41,6 +43,41 @@ def text(data: dict[str, Any], key: str, where: Where) -> str:
     if not isinstance(value, str) or not value.strip():
         raise where.error(key, f"must be a non-empty string, got {value!r}")
     return value
+
+
+def query(data: dict[str, Any], where: Where, base: Traversable | None) -> tuple[str, str]:
+    """(text, file) of an entity's or invariant's query, checked to parse: inline ``query``,
+    or the file ``query_file`` names relative to ``base`` (the config's directory; "" inline)."""
+    if "query" in data and "query_file" in data:
+        raise where.error("query_file", "cannot be given with query; give one of them")
+    if "query_file" in data:
+        name = text(data, "query_file", where)
+        return _parsed(_query_file(name, where, base), where, "query_file", f"{name!r} "), name
+    if "query" not in data:
+        raise where.error("query", "is required (or query_file, a .sql file relative to the config)")
+    return _parsed(text(data, "query", where), where, "query", ""), ""
+
+
+def _parsed(content: str, where: Where, key: str, label: str) -> str:
+    try:
+        parse_query(content)
+    except QueryProblem as exc:
+        raise where.error(key, f"{label}{exc}") from exc
+    return content
+
+
+def _query_file(name: str, where: Where, base: Traversable | None) -> str:
+    if base is None:
+        raise where.error("query_file", f"{name!r} has no config file to be relative to; use query")
+    path = base.joinpath(name)
+    try:
+        content = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise where.error("query_file", f"cannot read {path}: {reason}") from exc
+    if not content.strip():
+        raise where.error("query_file", f"{path} is empty")
+    return content
 
 
 def names(data: dict[str, Any], key: str, where: Where, *, required: bool = False) -> tuple[str, ...]:

@@ -1,5 +1,5 @@
 -- Secondary indexes of the enhanced side, one per access path; each comment names the
--- query it serves (functions.sql: the job; inquiries.sql: the look-ups users run; the
+-- query it serves (functions/: the job; inquiries.sql: the look-ups users run; the
 -- manifest: the export). Primary keys and unique constraints are declared in tables.sql
 -- and listed here as comments so the whole set reads in one place:
 --   sun_journal   PRIMARY KEY (journal_id, business_date)   journal(id); inquiries follow

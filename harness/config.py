@@ -12,6 +12,7 @@ import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib.resources import files
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -72,8 +73,18 @@ class Config:
     gate: dict[str, Any] = field(default_factory=dict)
 
     @property
+    def query_files(self) -> dict[str, str]:
+        """The text of each query file the config references, by the name it gives it."""
+        specs: tuple[EntitySpec | InvariantSpec, ...] = (*self.entities, *self.invariants)
+        return {s.query_file: s.query for s in specs if s.query_file}
+
+    @property
     def sha256(self) -> str:
-        return hashlib.sha256(self.text.encode()).hexdigest()
+        """Of the TOML text and of the query files it references: editing a query changes it."""
+        digest = hashlib.sha256(self.text.encode())
+        for name, query in sorted(self.query_files.items()):
+            digest.update(b"\0" + name.encode() + b"\0" + query.encode())
+        return digest.hexdigest()
 
     def sides(self) -> tuple[tuple[str, Side], tuple[str, Side]]:
         return (("control", self.control), ("candidate", self.candidate))
@@ -83,7 +94,7 @@ def load_config(path: Path | None = None) -> Config:
     """The configuration at ``path``, or the bundled default."""
     if path is None:
         text = files("harness").joinpath(DEFAULT_CONFIG).read_text(encoding="utf-8")
-        return parse_config(text, f"<bundled {DEFAULT_CONFIG}>", base=None)
+        return parse_config(text, f"<bundled {DEFAULT_CONFIG}>", base=None, queries=files("harness"))
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
@@ -91,7 +102,9 @@ def load_config(path: Path | None = None) -> Config:
     return parse_config(text, str(path), base=path.parent)
 
 
-def parse_config(text: str, where: str, base: Path | None) -> Config:
+def parse_config(text: str, where: str, base: Path | None, queries: Traversable | None = None) -> Config:
+    """``base`` resolves relative side paths; query files are relative to ``queries`` (default: base)."""
+    queries = base if queries is None else queries
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -107,13 +120,19 @@ def parse_config(text: str, where: str, base: Path | None) -> Config:
         candidate=_side(data, "candidate", where, base),
         phase_timeout=_number(run.get("phase_timeout", 0), where, "run.phase_timeout"),
         role_isolation=_bool(run.get("role_isolation", True), where, "run.role_isolation"),
-        entities=(entities := _parsed(parse_entity_specs, _tables(data, "entities", where), where)),
+        entities=(
+            entities := _parsed(
+                lambda raw, at: parse_entity_specs(raw, at, queries), _tables(data, "entities", where), where
+            )
+        ),
         accepted_differences=_parsed(
             lambda raw, at: parse_accepted(raw, at, entities=entities),
             _tables(data, "accepted_differences", where),
             where,
         ),
-        invariants=_parsed(parse_invariants, _tables(data, "invariants", where), where),
+        invariants=_parsed(
+            lambda raw, at: parse_invariants(raw, at, queries), _tables(data, "invariants", where), where
+        ),
         gate=_table(data, "gate", where),
     )
 

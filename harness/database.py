@@ -14,12 +14,15 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import psycopg
 from psycopg import sql
+from psycopg.conninfo import make_conninfo
 
 from harness.errors import DatabaseUnavailable
 
+Connection = psycopg.Connection[tuple[Any, ...]]
 MIN_SERVER_VERSION = 150000
 DEFAULT_DATABASE = "harness"
 
@@ -52,8 +55,20 @@ class Database:
     data_dir: Path | None = None
     psql_binary: str = "psql"
 
-    def connect(self, *, autocommit: bool = True) -> psycopg.Connection[tuple[object, ...]]:
+    def connect(self, *, autocommit: bool = True) -> Connection:
         return connect(self.uri, autocommit=autocommit)
+
+    def connect_as(self, role: str, password: str) -> Connection:
+        """A connection logged in as one of the run's own roles (a side's or the reader's)."""
+        try:
+            return connect(make_conninfo(self.uri, user=role, password=password))
+        except DatabaseUnavailable as exc:
+            reason = first_line(exc.__cause__) if exc.__cause__ else str(exc)
+            raise DatabaseUnavailable(
+                f"the server refused a login as the run's role {role!r} ({reason}); "
+                "allow password logins (scram-sha-256 or md5) for roles harness_* from this host in "
+                "pg_hba.conf, or pass --no-role-isolation"
+            ) from exc
 
     @property
     def display_uri(self) -> str:
@@ -63,12 +78,20 @@ class Database:
         return f"{self.psql_binary} '{self.uri}'"
 
 
-def redact(uri: str) -> str:
-    """The URI with any password replaced by ***, for messages and reports."""
-    return re.sub(r"(://[^:/@]+:)[^@]+@", r"\1***@", uri)
+# A password in a URI's user info or query string, or a key=value DSN's password field.
+URI_PASSWORD = re.compile(r"(://[^:/@\s]*:)[^@\s]*@")
+QUERY_PASSWORD = re.compile(r"([?&]password=)[^&\s]*", re.IGNORECASE)
+KEYWORD_PASSWORD = re.compile(r"(\bpassword\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s']\S*)", re.IGNORECASE)
 
 
-def connect(uri: str, *, autocommit: bool = True) -> psycopg.Connection[tuple[object, ...]]:
+def redact(text: str) -> str:
+    """``text`` with every DSN password in it (URI or key=value form) replaced by ***."""
+    text = URI_PASSWORD.sub(r"\1***@", text)
+    text = QUERY_PASSWORD.sub(r"\1***", text)
+    return KEYWORD_PASSWORD.sub(r"\1***", text)
+
+
+def connect(uri: str, *, autocommit: bool = True) -> Connection:
     """Connect with the pinned session settings, or raise DatabaseUnavailable in one line."""
     try:
         conn = psycopg.connect(uri, autocommit=autocommit, connect_timeout=10)
@@ -82,7 +105,7 @@ def connect(uri: str, *, autocommit: bool = True) -> psycopg.Connection[tuple[ob
     return conn
 
 
-def check_version(conn: psycopg.Connection[tuple[object, ...]], uri: str) -> None:
+def check_version(conn: Connection, uri: str) -> None:
     # server_version comes with the connection handshake: checking it costs no round trip.
     version = conn.info.server_version
     if version < MIN_SERVER_VERSION:
@@ -92,7 +115,7 @@ def check_version(conn: psycopg.Connection[tuple[object, ...]], uri: str) -> Non
         )
 
 
-def pin_session(conn: psycopg.Connection[tuple[object, ...]]) -> None:
+def pin_session(conn: Connection) -> None:
     conn.execute(
         "SELECT set_config(name, value, false) FROM unnest(%s::text[], %s::text[]) AS s (name, value)",
         (list(SESSION_SETTINGS), list(SESSION_SETTINGS.values())),

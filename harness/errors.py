@@ -28,9 +28,10 @@ class SideError(HarnessError):
 class SideFailed(HarnessError):
     """A side raised or timed out while processing a business date."""
 
-    def __init__(self, message: str, phase: str = "") -> None:
+    def __init__(self, message: str, phase: str = "", sqlstate: str | None = None) -> None:
         super().__init__(message)
         self.phase = phase
+        self.sqlstate = sqlstate
 
 
 class IsolationError(HarnessError):
@@ -39,3 +40,7 @@ class IsolationError(HarnessError):
 
 class RunNotFound(HarnessError):
     """No run with that id is in the ledger."""
+
+
+class LedgerError(HarnessError):
+    """The ledger cannot be read or written as the harness expects (format, lock, chain)."""

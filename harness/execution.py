@@ -1,9 +1,16 @@
-"""Install a side into a schema and process business dates with it, phase by phase."""
+"""Install a side into a schema and process business dates with it, phase by phase.
+
+These are the steps on a connection the caller chose: ``harness process`` runs them on
+its own connection, straight on the source; a parallel run runs them sealed, on the
+side's own login (harness.side_execution), through the hooks.
+"""
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -12,25 +19,30 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from harness.database import first_line
+from comparisons.export import EXPORT_HEADER
+from harness.database import Connection, first_line
 from harness.errors import SideError, SideFailed
 from harness.manifest import Side
 from harness.source import set_search_path
 
-Connection = psycopg.Connection[tuple[Any, ...]]
 PhaseHook = Callable[[str], None]
-
-EXPORT_HEADER = (
-    "Ledger,AccountCode,AccountingPeriod,TransactionDate,JournalType,JournalSource,"
-    "TransactionReference,LineNo,Description,DebitCredit,CurrencyCode,TransactionAmount,"
-    "BaseAmount,AnalysisCode1,AnalysisCode2"
-)
+LEDGER_CODE = re.compile(r"[A-Za-z0-9_-]{1,40}")
 
 # Rows written by this transaction so far, over every table of the side's schema.
 ROWS_WRITTEN = """
-SELECT coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del), 0)
-FROM pg_stat_xact_user_tables WHERE schemaname = %s
+SELECT pg_catalog.sum(n_tup_ins + n_tup_upd + n_tup_del)
+FROM pg_catalog.pg_stat_xact_user_tables WHERE schemaname = %s
 """
+
+
+@dataclass(frozen=True)
+class Hooks:
+    """What the caller wants around each phase: progress, a time guard, a check after it."""
+
+    on_phase: PhaseHook | None = None
+    guard: Callable[[], AbstractContextManager[Any]] = nullcontext
+    after_phase: PhaseHook | None = None
+    started: Callable[[Connection], None] | None = None
 
 
 @dataclass(frozen=True)
@@ -77,6 +89,12 @@ def install_side(conn: Connection, side: Side, schema: str) -> None:
     """Create ``schema`` and run the side's install files in it, all or nothing."""
     with conn.transaction():
         conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
+        install_into_schema(conn, side, schema)
+
+
+def install_into_schema(conn: Connection, side: Side, schema: str) -> None:
+    """Run the side's install files in an existing ``schema``, all or nothing."""
+    with conn.transaction():
         set_search_path(conn, schema)
         run_install_files(conn, side)
 
@@ -97,37 +115,43 @@ def process_date(
     source_schema: str | None,
     business_date: date,
     *,
-    role: str | None = None,
     phase_timeout: float | None = None,
-    on_phase: PhaseHook | None = None,
+    hooks: Hooks = Hooks(),
 ) -> ProcessResult:
     """Run every phase of ``side`` for one date in one transaction; roll back on failure.
 
-    ``source_schema`` None means the source tables were copied into ``schema``; ``role``
-    is the role the phases run as (role isolation).
+    ``source_schema`` None means the source tables were copied into ``schema``.
     """
     params = {"business_date": business_date}
     timings: list[PhaseTiming] = []
     try:
         with conn.transaction():
-            if role:
-                conn.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(role)))
             set_search_path(conn, schema, *([source_schema] if source_schema else []))
-            # Local to this transaction: every phase (and the timing query) gets the limit.
-            timeout_ms = str(int(phase_timeout * 1000)) if phase_timeout else "0"
-            conn.execute("SELECT set_config('statement_timeout', %s, true)", (timeout_ms,))
-            _run_phases(conn, side, params, schema, on_phase, timings)
-            logged = _logged_phases(conn, side, params)
+            set_statement_timeout(conn, phase_timeout)
+            if hooks.started:
+                hooks.started(conn)
+            _run_phases(conn, side, params, schema, hooks, timings)
+            with hooks.guard():
+                logged = _logged_phases(conn, side, params)
     except psycopg.Error as exc:
         failed = side.phases[len(timings)].name if len(timings) < len(side.phases) else "timing query"
-        raise SideFailed(_failure(side, failed, business_date, exc, phase_timeout), phase=failed) from exc
+        raise SideFailed(
+            _failure(side, failed, business_date, exc, phase_timeout), phase=failed, sqlstate=exc.sqlstate
+        ) from exc
     return ProcessResult(side.name, business_date, tuple(timings), logged)
+
+
+def set_statement_timeout(conn: Connection, seconds: float | None) -> None:
+    """The limit for the rest of this transaction (0: none)."""
+    timeout_ms = str(int(seconds * 1000)) if seconds else "0"
+    conn.execute("SELECT pg_catalog.set_config('statement_timeout', %s, true)", (timeout_ms,))
 
 
 def _failure(side: Side, phase: str, day: date, exc: psycopg.Error, timeout: float | None) -> str:
     if isinstance(exc, psycopg.errors.QueryCanceled) and timeout:
         return f"{side.name} timed out in phase {phase!r} on {day} after {timeout:g} s (--phase-timeout)"
-    return f"{side.name} failed in phase {phase!r} on {day}: {first_line(exc)}"
+    state = f" [SQLSTATE {exc.sqlstate}]" if exc.sqlstate else ""
+    return f"{side.name} failed in phase {phase!r} on {day}: {first_line(exc)}{state}"
 
 
 def _run_phases(
@@ -135,17 +159,20 @@ def _run_phases(
     side: Side,
     params: dict[str, Any],
     schema: str,
-    on_phase: PhaseHook | None,
+    hooks: Hooks,
     timings: list[PhaseTiming],
 ) -> None:
     """Run the phases in order, appending each one's timing as it finishes."""
     written = _rows_written(conn, schema)
     for phase in side.phases:
-        if on_phase:
-            on_phase(phase.name)
+        if hooks.on_phase:
+            hooks.on_phase(phase.name)
         started = time.perf_counter()
-        conn.execute(phase.sql.encode(), params)
+        with hooks.guard():
+            conn.execute(phase.sql.encode(), params)
         seconds = time.perf_counter() - started
+        if hooks.after_phase:
+            hooks.after_phase(phase.name)
         total = _rows_written(conn, schema)
         timings.append(PhaseTiming(phase.name, seconds, total - written))
         written = total
@@ -153,7 +180,7 @@ def _run_phases(
 
 def _rows_written(conn: Connection, schema: str) -> int:
     row = conn.execute(ROWS_WRITTEN, (schema,)).fetchone()
-    return int(row[0]) if row else 0
+    return int(row[0]) if row and row[0] is not None else 0
 
 
 def _logged_phases(conn: Connection, side: Side, params: dict[str, Any]) -> tuple[PhaseTiming, ...]:
@@ -170,6 +197,7 @@ def export_files(
     source_schema: str | None,
     business_date: date,
     out_dir: Path,
+    timeout: float | None = None,
 ) -> list[Path]:
     """Write the side's export for one date: one CSV per ledger, named LEDGER_YYYYMMDD.csv."""
     if side.export is None:
@@ -178,8 +206,19 @@ def export_files(
     params: dict[str, Any] = {"business_date": business_date}
     with conn.transaction():
         set_search_path(conn, schema, *([source_schema] if source_schema else []))
-        ledgers = [str(r[0]) for r in conn.execute(side.export.ledgers.encode(), params)]
+        set_statement_timeout(conn, timeout)
+        ledgers = [_ledger_code(side, r[0]) for r in conn.execute(side.export.ledgers.encode(), params)]
         return [_export_ledger(conn, side, ledger, business_date, out_dir) for ledger in ledgers]
+
+
+def _ledger_code(side: Side, value: Any) -> str:
+    # The code becomes a file name: a side must not be able to write outside the export folder.
+    code = str(value)
+    if not LEDGER_CODE.fullmatch(code):
+        raise SideError(
+            f"{side.name}: its export names a ledger {code[:40]!r}; codes are letters, digits, - and _"
+        )
+    return code
 
 
 def export_name(ledger: str, business_date: date) -> str:
@@ -197,7 +236,7 @@ def _export_ledger(conn: Connection, side: Side, ledger: str, business_date: dat
                     out.write(chunk)
         else:
             assert side.export.lines is not None
-            out.write((EXPORT_HEADER + "\n").encode())
+            out.write((",".join(EXPORT_HEADER) + "\n").encode())
             for row in conn.execute(side.export.lines.encode(), params):
                 out.write((str(row[0]) + "\n").encode())
     return path

@@ -1,17 +1,18 @@
-"""Isolate each side of a run: its own schema, its own copy of the source, its own role.
+"""Isolate each side of a run: its own schema, its own copy of the source, its own login.
 
-1. A role per side and run (NOLOGIN) that owns the side's schema and nothing else.
+1. A LOGIN role per side and run, with a random password that is never recorded, owning
+   the side's schema and nothing else; the side's SQL runs only on connections logged in
+   as that role (harness.side_execution), so there is no more privileged role to return to.
 2. The source tables copied into the schema (date-scoped ones for the run's dates only),
    each copy with its own sequences, then fingerprinted; both sides must get equal input.
-3. The side's SQL installed as that role, so everything it creates is its own and it
-   can reach neither the source nor the other side.
+3. A reader role per run (harness.reader) that may only SELECT from the two side schemas:
+   the comparison runs as it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+import secrets
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -19,13 +20,10 @@ import psycopg
 from psycopg import sql
 
 from harness.config import SourceConfig
+from harness.database import Connection
 from harness.errors import IsolationError
-from harness.execution import run_install_files
 from harness.fingerprint import Fingerprint, fingerprint
 from harness.manifest import Side
-from harness.source import set_search_path
-
-Connection = psycopg.Connection[tuple[Any, ...]]
 
 COPY_TABLE = sql.SQL(
     "CREATE TABLE {} (LIKE {} INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING INDEXES "
@@ -39,14 +37,30 @@ WHERE d.adrelid = %s::regclass AND pg_get_expr(d.adbin, d.adrelid) LIKE 'nextval
 """
 
 
+def new_password() -> str:
+    return secrets.token_urlsafe(24)
+
+
+@dataclass(frozen=True)
+class Login:
+    """A role the harness creates for one run, and its password (never recorded or shown)."""
+
+    role: str
+    password: str = field(default_factory=new_password, repr=False, compare=False)
+
+
 @dataclass(frozen=True)
 class SideSpace:
-    """Where one side of a run lives: its schema and (with isolation) its role."""
+    """Where one side of a run lives: its schema and (with isolation) its login role."""
 
     label: str
     side: Side
     schema: str
-    role: str | None
+    login: Login | None
+
+    @property
+    def role(self) -> str | None:
+        return self.login.role if self.login else None
 
     def to_dict(self) -> dict[str, Any]:
         return {"label": self.label, "side": self.side.name, "schema": self.schema, "role": self.role}
@@ -54,7 +68,11 @@ class SideSpace:
 
 def side_space(run_id: str, label: str, side: Side, isolate: bool) -> SideSpace:
     schema = f"run_{run_id}_{label}"
-    return SideSpace(label, side, schema, f"harness_{schema}" if isolate else None)
+    return SideSpace(label, side, schema, Login(f"harness_{schema}") if isolate else None)
+
+
+def reader_login(run_id: str) -> Login:
+    return Login(f"harness_run_{run_id}_reader")
 
 
 def check_role_privilege(conn: Connection) -> None:
@@ -70,15 +88,28 @@ def check_role_privilege(conn: Connection) -> None:
         )
 
 
+CREATE_LOGIN = sql.SQL(
+    "CREATE ROLE {role} LOGIN PASSWORD {password} NOSUPERUSER NOCREATEDB NOCREATEROLE "
+    "NOREPLICATION NOBYPASSRLS NOINHERIT"
+)
+
+
+def create_login(conn: Connection, login: Login) -> None:
+    """Create the role; the harness's user becomes a member only so it can drop it later."""
+    role = sql.Identifier(login.role)
+    conn.execute(CREATE_LOGIN.format(role=role, password=sql.Literal(login.password)))
+    conn.execute(sql.SQL("GRANT {} TO CURRENT_USER").format(role))
+    database = conn.execute("SELECT current_database()").fetchone()
+    assert database is not None
+    conn.execute(sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(sql.Identifier(database[0]), role))
+
+
 def create_space(conn: Connection, space: SideSpace) -> None:
     with conn.transaction():
-        if space.role:
-            role = sql.Identifier(space.role)
-            conn.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(role))
-            conn.execute(sql.SQL("GRANT {} TO CURRENT_USER").format(role))
-            owner: sql.Composable = sql.SQL(" AUTHORIZATION {}").format(role)
-        else:
-            owner = sql.SQL("")
+        owner: sql.Composable = sql.SQL("")
+        if space.login:
+            create_login(conn, space.login)
+            owner = sql.SQL(" AUTHORIZATION {}").format(sql.Identifier(space.login.role))
         conn.execute(sql.SQL("CREATE SCHEMA {}{}").format(sql.Identifier(space.schema), owner))
 
 
@@ -144,15 +175,6 @@ def _own_sequences(conn: Connection, space: SideSpace, table: str) -> None:
         )
 
 
-def install_into_space(conn: Connection, space: SideSpace) -> None:
-    """Run the side's install files inside its schema, as its role."""
-    with conn.transaction():
-        if space.role:
-            conn.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(space.role)))
-        set_search_path(conn, space.schema)
-        run_install_files(conn, space.side)
-
-
 def check_same_input(control: dict[str, Fingerprint], candidate: dict[str, Fingerprint]) -> None:
     for table, printed in control.items():
         if candidate.get(table) != printed:
@@ -165,23 +187,15 @@ def check_same_input(control: dict[str, Fingerprint], candidate: dict[str, Finge
 def drop_space(conn: Connection, space: SideSpace) -> None:
     """Drop the side's schema and role; missing ones are fine (cleanup after a failure)."""
     conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(space.schema)))
-    if space.role and _role_exists(conn, space.role):
-        role = sql.Identifier(space.role)
-        conn.execute(sql.SQL("DROP OWNED BY {}").format(role))
-        conn.execute(sql.SQL("DROP ROLE {}").format(role))
+    if space.role:
+        drop_login(conn, space.role)
 
 
-def _role_exists(conn: Connection, role: str) -> bool:
-    return conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone() is not None
-
-
-@contextmanager
-def as_role(conn: Connection, role: str | None) -> Iterator[None]:
-    """Run the block as ``role`` (no-op without role isolation)."""
-    if role:
-        conn.execute(sql.SQL("SET ROLE {}").format(sql.Identifier(role)))
-    try:
-        yield
-    finally:
-        if role:
-            conn.execute("RESET ROLE")
+def drop_login(conn: Connection, role: str) -> None:
+    """Drop a run's role after ending its sessions (a side may have left one open)."""
+    if conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone() is None:
+        return
+    conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = %s", (role,))
+    identifier = sql.Identifier(role)
+    conn.execute(sql.SQL("DROP OWNED BY {}").format(identifier))
+    conn.execute(sql.SQL("DROP ROLE {}").format(identifier))

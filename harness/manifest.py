@@ -16,7 +16,7 @@ from harness.errors import SideError
 
 MANIFEST = "manifest.toml"
 BUNDLED_SIDES = ("legacy", "enhanced")
-KNOWN_KEYS = {"name", "description", "install", "phases", "timing_query", "export"}
+KNOWN_KEYS = {"name", "description", "install", "phases", "timing_query", "export", "materialized_views"}
 EXPORT_KEYS = {"ledgers", "lines", "copy"}
 
 
@@ -44,6 +44,8 @@ class Side:
     phases: tuple[Phase, ...]
     timing_query: str | None
     export: ExportSpec | None
+    # Materialized views the comparison may read (any other non-table relation is refused).
+    materialized_views: tuple[str, ...] = ()
 
     def install_sql(self) -> list[tuple[str, str]]:
         """(file name, text) of each install file, in order."""
@@ -97,6 +99,7 @@ def parse_manifest(data: dict[str, Any], root: Path, path: Path) -> Side:
         phases=phases,
         timing_query=data.get("timing_query"),
         export=_export(data.get("export"), path),
+        materialized_views=tuple(str(v) for v in _list(data, "materialized_views", path)),
     )
 
 

@@ -1,24 +1,31 @@
-"""Compare one date's output of the two sides: entity diffs, then invariants per side."""
+"""Compare one date's output of the two sides: entity diffs, then invariants per side.
+
+Two connections, two jobs: the harness's own (admin) loads each side's export files
+into a table of the side's schema that the harness creates after the side's session has
+ended; the reader (harness.reader) does every comparison. Neither runs side SQL.
+"""
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import psycopg
+from psycopg import sql
 
 import comparisons
+from comparisons.export import TABLE as EXPORT_TABLE
 from harness.config import Config
+from harness.database import Connection, first_line
 from harness.isolation import SideSpace
+from harness.ledger.entries import Comparison, DateFinished
+from harness.reader import RELATIONS, referenced_tables, refused_relations
+from harness.side_execution import Execution
 from harness.source import rows_on_date
 
-if TYPE_CHECKING:
-    from harness.runner import Execution
-
-Connection = psycopg.Connection[tuple[Any, ...]]
-EXPORT_ENTITY = "export"
+DROP_BY_KIND = {"r": "TABLE", "p": "TABLE", "v": "VIEW", "m": "MATERIALIZED VIEW", "f": "FOREIGN TABLE"}
 
 
 @dataclass(frozen=True)
@@ -26,20 +33,21 @@ class DateOutcome:
     """Everything compared for one date: a result per entity, invariants per side."""
 
     business_date: date
-    results: tuple[dict[str, Any], ...]
+    results: tuple[Comparison, ...]
     invariants: tuple[dict[str, Any], ...]
     transactions: int
 
     def verdicts(self) -> Counter[str]:
-        return Counter(r["verdict"] for r in self.results)
+        return Counter(str(r.verdict) for r in self.results)
 
-    def summary_body(self) -> dict[str, Any]:
-        return {
-            "business_date": self.business_date.isoformat(),
-            "transactions": self.transactions,
-            "verdicts": dict(self.verdicts()),
-            "invariants": list(self.invariants),
-        }
+    def finished(self, compare_seconds: float) -> DateFinished:
+        return DateFinished(
+            business_date=self.business_date.isoformat(),
+            transactions=self.transactions,
+            verdicts=dict(self.verdicts()),
+            invariants=list(self.invariants),
+            compare_seconds=compare_seconds,
+        )
 
     def progress_line(self) -> str:
         counts = ", ".join(f"{n} {v}" for v, n in sorted(self.verdicts().items()))
@@ -48,8 +56,34 @@ class DateOutcome:
         return f"{self.business_date}: {counts}{tail}"
 
 
+def load_exports(admin: Connection, executions: dict[str, Execution]) -> dict[str, Execution]:
+    """Load each side's export files for the comparison; a side whose files do not load fails."""
+    loaded = {}
+    for label, execution in executions.items():
+        loaded[label] = execution
+        if execution.failed:
+            continue
+        try:
+            with admin.transaction():
+                _drop_export_table(admin, execution.space.schema)
+                comparisons.load_export_rows(admin, execution.space.schema, list(execution.exports))
+        except (comparisons.ExportFormatError, psycopg.Error) as exc:
+            loaded[label] = execution.failing(
+                f"{execution.space.side.name}'s export could not be loaded: {exc}"
+            )
+    return loaded
+
+
+def _drop_export_table(admin: Connection, schema: str) -> None:
+    # The side owns its schema and may have put anything under this name; drop it unread.
+    row = admin.execute(RELATIONS, (schema, [EXPORT_TABLE])).fetchone()
+    if row is not None:
+        kind = sql.SQL(DROP_BY_KIND.get(str(row[1]), "TABLE"))
+        admin.execute(sql.SQL("DROP {} {} CASCADE").format(kind, sql.Identifier(schema, EXPORT_TABLE)))
+
+
 def compare_date(
-    conn: Connection,
+    reader: Connection,
     config: Config,
     spaces: tuple[SideSpace, SideSpace],
     day: date,
@@ -57,32 +91,35 @@ def compare_date(
     max_detail_rows: int,
 ) -> DateOutcome:
     control = spaces[0]
-    transactions = _transactions(conn, config, control.schema, day)
+    transactions = _transactions(reader, config, control.schema, day)
     failures = [e for e in executions.values() if e.failed]
     if failures:
         error = "; ".join(str(e.error) for e in failures)
-        results = tuple(_failed(spec.name, list(spec.key), day, error) for spec in config.entities)
+        results = tuple(
+            Comparison.failed(day.isoformat(), s.name, list(s.key), error) for s in config.entities
+        )
         return DateOutcome(day, results, (), transactions)
-    for space in spaces:
-        files = list(executions[space.label].exports)
-        comparisons.load_export_rows(conn, space.schema, files)
-    results = tuple(_compare(conn, config, spec, spaces, day, max_detail_rows) for spec in config.entities)
-    invariants = tuple(inv for space in spaces for inv in _invariants(conn, config, space, day))
+    results = tuple(_compare(reader, config, spec, spaces, day, max_detail_rows) for spec in config.entities)
+    invariants = tuple(inv for space in spaces for inv in _invariants(reader, config, space, day))
     return DateOutcome(day, results, invariants, transactions)
 
 
 def _compare(
-    conn: Connection,
+    reader: Connection,
     config: Config,
     spec: comparisons.EntitySpec,
     spaces: tuple[SideSpace, SideSpace],
     day: date,
     max_detail_rows: int,
-) -> dict[str, Any]:
+) -> Comparison:
     control, candidate = spaces
+    tables = referenced_tables(spec.parsed)
+    refused = next((r for s in spaces if (r := refused_relations(reader, s, tables))), None)
+    if refused:
+        return Comparison.failed(day.isoformat(), spec.name, list(spec.key), f"side failed: {refused}")
     try:
         result = comparisons.compare_entity(
-            conn,
+            reader,
             spec,
             control.schema,
             candidate.schema,
@@ -91,16 +128,17 @@ def _compare(
             max_detail_rows=max_detail_rows,
             today=date.today(),
         )
-    except comparisons.ComparisonError as exc:
+    except (comparisons.ComparisonError, psycopg.Error) as exc:
         # The comparison itself could not run (a spec query fails on these sides' tables):
         # recorded as FAILED with the reason, never counted as a pass.
-        return _failed(spec.name, list(spec.key), day, f"comparison failed: {exc}")
-    return result.to_dict()
+        reason = exc if isinstance(exc, comparisons.ComparisonError) else first_line(exc)
+        return Comparison.failed(day.isoformat(), spec.name, list(spec.key), f"comparison failed: {reason}")
+    return Comparison.from_body(result.to_dict())
 
 
-def _invariants(conn: Connection, config: Config, space: SideSpace, day: date) -> list[dict[str, Any]]:
+def _invariants(reader: Connection, config: Config, space: SideSpace, day: date) -> list[dict[str, Any]]:
     try:
-        results = comparisons.check_invariants(conn, config.invariants, space.schema, day)
+        results = comparisons.check_invariants(reader, config.invariants, space.schema, day)
     except comparisons.ComparisonError as exc:
         return [
             {
@@ -115,23 +153,8 @@ def _invariants(conn: Connection, config: Config, space: SideSpace, day: date) -
     return [{**r.to_dict(), "label": space.label} for r in results]
 
 
-def _failed(entity: str, key: list[str], day: date, error: str) -> dict[str, Any]:
-    return {
-        "business_date": day.isoformat(),
-        "entity": entity,
-        "verdict": "FAILED",
-        "error": error,
-        "key": key,
-        "counts": None,
-        "columns": [],
-        "patterns": [],
-        "samples": [],
-        "accepted": {},
-    }
-
-
-def _transactions(conn: Connection, config: Config, schema: str, day: date) -> int:
+def _transactions(reader: Connection, config: Config, schema: str, day: date) -> int:
     if config.source.date_table is None:
         return 0
     table, column = config.source.date_table
-    return rows_on_date(conn, schema, table, column, day)
+    return rows_on_date(reader, schema, table, column, day)

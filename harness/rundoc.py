@@ -1,4 +1,4 @@
-"""Build the run document (docs/run-document.md) from a run's ledger entries alone."""
+"""Build the run document (docs/run-document.md) from a run's ledger record alone."""
 
 from __future__ import annotations
 
@@ -6,26 +6,28 @@ import shlex
 from collections import Counter
 from typing import Any
 
-from harness.ledger import Entry
+from comparisons.result import Verdict
+from harness.ledger.entries import RunStatus
+from harness.ledger.runs import RunRecord
 
 SCHEMA_VERSION = 1
 PHASE_ORDER = ("data fetch", "journal creation", "GL posting", "voucher creation", "export")
-READY_VERDICTS = {"MATCH", "ACCEPTED"}
+READY_VERDICTS = {Verdict.MATCH, Verdict.ACCEPTED}
+SIDE_LABELS = ("control", "candidate")
 
 
-def build_document(entries: list[Entry], accepted: list[dict[str, Any]]) -> dict[str, Any]:
-    """The run document; ``accepted`` is the run-level summary of accepted differences."""
-    started = _one(entries, "run_started")
-    finished = [e for e in entries if e.kind == "run_finished"]
-    comparisons = [e.body for e in entries if e.kind == "comparison"]
-    executions = [e.body for e in entries if e.kind == "execution"]
-    dates_done = [e.body for e in entries if e.kind == "date_finished"]
+def build_document(record: RunRecord) -> dict[str, Any]:
+    """The run document of one run, whatever state the run is in."""
+    start = record.started.to_body()
+    comparisons = [c.to_body() for c in record.comparisons]
+    executions = [e.to_body() for e in record.executions]
+    dates_done = [d.to_body() for d in record.dates]
+    end = record.finished.to_body() if record.finished else None
     entity_names = _entities(comparisons)
-    start = started.body
     return {
         "schema_version": SCHEMA_VERSION,
-        "run": _run(start, finished[-1].body if finished else None, entries),
-        "verdict": verdict(start["dates"], comparisons, dates_done, finished),
+        "run": _run(record),
+        "verdict": verdict(record),
         "sides": start["sides"],
         "isolation": start["isolation"],
         "entities": entity_names,
@@ -34,63 +36,81 @@ def build_document(entries: list[Entry], accepted: list[dict[str, Any]]) -> dict
         "phase_names": _phase_names(executions),
         "comparisons": comparisons,
         "invariants": [i for d in dates_done for i in d.get("invariants", [])],
-        "accepted_differences": accepted,
-        "provenance": _provenance(start, finished[-1].body if finished else None),
+        "accepted_differences": end["accepted_differences"] if end else [],
+        "provenance": _provenance(start, end),
     }
 
 
-def _one(entries: list[Entry], kind: str) -> Entry:
-    for entry in entries:
-        if entry.kind == kind:
-            return entry
-    raise ValueError(f"run has no {kind} entry")
-
-
-def _run(start: dict[str, Any], end: dict[str, Any] | None, entries: list[Entry]) -> dict[str, Any]:
+def _run(record: RunRecord) -> dict[str, Any]:
+    start, end = record.started, record.finished
     return {
-        "run_id": start["run_id"],
-        "status": end["status"] if end else "running",
-        "started_at": start["started_at"],
-        "finished_at": end["finished_at"] if end else None,
-        "dates": start["dates"],
-        "command_line": start["command_line"],
-        "user": start["user"],
-        "host": start["host"],
-        "harness_version": start["harness_version"],
-        "ledger_hash": entries[-1].hash,
-        "ledger_seq": [entries[0].seq, entries[-1].seq],
+        "run_id": start.run_id,
+        "status": str(record.status),
+        "started_at": start.started_at,
+        "finished_at": end.finished_at if end else None,
+        "dates": start.dates,
+        "command_line": start.command_line,
+        "user": start.user,
+        "host": start.host,
+        "harness_version": start.harness_version,
+        "ledger_hash": record.head_hash,
+        "ledger_seq": [record.first_seq, record.last_seq],
     }
 
 
-def verdict(
-    dates: list[str],
-    comparisons: list[dict[str, Any]],
-    dates_done: list[dict[str, Any]],
-    finished: list[Entry],
-) -> dict[str, Any]:
-    counts = Counter(c["verdict"] for c in comparisons)
-    reasons = [_reason(c) for c in comparisons if c["verdict"] not in READY_VERDICTS]
-    recorded = {d["business_date"] for d in dates_done}
-    missing = [d for d in dates if d not in recorded]
-    if missing:
-        reasons.append(f"{len(missing)} date(s) not compared: {', '.join(missing)}")
-    empty = [d["business_date"] for d in dates_done if d.get("transactions") == 0]
-    reasons.extend(f"{d}: no transactions in the source for this date" for d in empty)
-    for d in dates_done:
-        for inv in d.get("invariants", []):
-            if inv["label"] == "candidate" and not inv["holds"]:
-                reasons.append(f"{d['business_date']} candidate invariant broken: {inv['name']}")
-    if finished and finished[-1].body["status"] != "completed":
-        reasons.append(f"run {finished[-1].body['status']}")
-    if not comparisons:
+def verdict(record: RunRecord) -> dict[str, Any]:
+    """READY only for a finished, complete run in which everything matched or was accepted."""
+    counts = Counter(str(c.verdict) for c in record.comparisons)
+    reasons = [_reason(c.to_body()) for c in record.comparisons if c.verdict not in READY_VERDICTS]
+    reasons.extend(_data_reasons(record))
+    missing = _missing(record)
+    if record.finished is not None and record.status is not RunStatus.COMPLETED:
+        reasons.append(f"run {record.status}")
+    if not record.comparisons:
         reasons.append("nothing was compared")
-    ready = not reasons
+    ready = not reasons and not missing
+    label = "READY" if ready else ("INCOMPLETE" if missing else "NOT READY")
     return {
         "ready": ready,
-        "label": "READY" if ready else "NOT READY",
-        "reasons": reasons,
-        "counts": {v: counts.get(v, 0) for v in ("MATCH", "ACCEPTED", "MISMATCH", "FAILED")},
+        "label": label,
+        "reasons": missing + reasons,
+        "counts": {str(v): counts.get(str(v), 0) for v in Verdict},
     }
+
+
+def _missing(record: RunRecord) -> list[str]:
+    """What a complete run would have recorded and this one has not."""
+    missing = []
+    if record.finished is None:
+        missing.append("the run has no finish entry: it is still running, or was killed")
+    recorded = {d.business_date for d in record.dates}
+    absent = [d for d in record.started.dates if d not in recorded]
+    if absent:
+        missing.append(f"{len(absent)} date(s) not compared: {', '.join(absent)}")
+    planned = record.started.entities or sorted({c.entity for c in record.comparisons})
+    compared = {(c.business_date, c.entity) for c in record.comparisons}
+    executed = {(e.business_date, e.label) for e in record.executions}
+    for day in sorted(recorded):
+        lost = [e for e in planned if (day, e) not in compared]
+        if lost:
+            missing.append(f"{day}: no comparison recorded for {', '.join(lost)}")
+        sides = [label for label in SIDE_LABELS if (day, label) not in executed]
+        if sides:
+            missing.append(f"{day}: no execution recorded for the {' and '.join(sides)}")
+    return missing
+
+
+def _data_reasons(record: RunRecord) -> list[str]:
+    reasons = [
+        f"{d.business_date}: NO_DATA: no input rows in the source for this date, nothing to compare"
+        for d in record.dates
+        if d.transactions == 0
+    ]
+    for d in record.dates:
+        for inv in d.invariants:
+            if inv["label"] == "candidate" and not inv["holds"]:
+                reasons.append(f"{d.business_date} candidate invariant broken: {inv['name']}")
+    return reasons
 
 
 def _reason(result: dict[str, Any]) -> str:
@@ -184,7 +204,7 @@ def _provenance(start: dict[str, Any], end: dict[str, Any] | None) -> dict[str, 
         "config": start["config"],
         "input_fingerprints": start["input_fingerprints"],
         "source_fingerprints_before": start["source_fingerprints"],
-        "source_fingerprints_after": end["source_fingerprints"] if end else None,
+        "source_fingerprints_after": end["source_fingerprints"] if end else None,  # None: not finished
         "server": start["server"],
         "settings": start["settings"],
         "reproduce": reproduce_command(start),

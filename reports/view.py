@@ -235,13 +235,13 @@ def _accepted(entries: list[dict[str, Any]]) -> dict[str, Any]:
 def _provenance(doc: dict[str, Any]) -> dict[str, Any]:
     provenance = doc["provenance"]
     before = provenance["source_fingerprints_before"]
-    after = provenance["source_fingerprints_after"]
+    after = provenance["source_fingerprints_after"] or {}  # the run never finished
     sources = [
         {
             "table": table,
             "before": _fingerprint(before.get(table)),
             "after": _fingerprint(after.get(table)),
-            "changed": before.get(table) != after.get(table),
+            "changed": bool(after) and before.get(table) != after.get(table),
         }
         for table in sorted(before.keys() | after.keys())
     ]

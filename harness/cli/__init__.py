@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import sys
+import traceback
 from typing import Any
 
 import click
+import psycopg
 
 from harness import __version__
-from harness.cli.common import EXIT_INTERRUPTED, EXIT_USAGE, fail
+from harness.cli.common import EXIT_BUG, EXIT_INTERRUPTED, EXIT_USAGE, fail
 from harness.cli.db import db
 from harness.cli.history import gate, history, report, show, verify_ledger
 from harness.cli.process import process
 from harness.cli.run import run_command
 from harness.cli.seed import seed_command
+from harness.database import first_line, redact
 from harness.errors import HarnessError
 
 
@@ -43,7 +46,11 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def run(argv: list[str] | None = None) -> int:
-    """Run the CLI and return its exit code (0, 1, 2 or 130) instead of raising."""
+    """Run the CLI and return its exit code (0, 1, 2, 3 or 130) instead of raising.
+
+    3 is a bug in the harness (with its traceback), never a verdict: CI must not read a
+    crash as a mismatch.
+    """
     try:
         result: Any = cli.main(args=argv, prog_name="harness", standalone_mode=False)
     except click.exceptions.NoArgsIsHelpError as exc:
@@ -55,8 +62,17 @@ def run(argv: list[str] | None = None) -> int:
     except click.ClickException as exc:
         return fail(exc.format_message())
     except HarnessError as exc:
-        return fail(str(exc))
+        return fail(redact(str(exc)))
+    except psycopg.OperationalError as exc:
+        return fail(f"the database connection failed: {redact(first_line(exc))}; check the server and retry")
     except (KeyboardInterrupt, click.Abort):
         click.echo("interrupted", err=True)
         return EXIT_INTERRUPTED
+    except Exception:
+        click.echo(redact(traceback.format_exc()), err=True)
+        click.echo(
+            "error: this is a bug in the harness (exit 3); please report it with the traceback above",
+            err=True,
+        )
+        return EXIT_BUG
     return int(result or 0)

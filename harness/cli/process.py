@@ -8,17 +8,9 @@ from pathlib import Path
 import click
 
 from harness.cli.common import DATE, dsn_option, echo_err, source_schema_option
-from harness.database import open_database
+from harness.database import Connection, open_database
 from harness.errors import InvalidInput
-from harness.execution import (
-    Connection,
-    ProcessResult,
-    export_files,
-    install_side,
-    process_date,
-    schema_exists,
-)
-from harness.manifest import load_side
+from harness.sides import ProcessResult, export_files, install_side, load_side, process_date, schema_exists
 from harness.source import check_source
 from harness.summary import DateCounts, date_counts, transaction_count
 

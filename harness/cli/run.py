@@ -13,11 +13,11 @@ from psycopg import sql
 from harness.cli.common import DATE, EXIT_MISMATCH, EXIT_OK, dsn_option, echo_err
 from harness.cli.output import print_summary, write_outputs
 from harness.config import Config, load_config
-from harness.database import Database, open_database
-from harness.execution import Connection
+from harness.database import Connection, Database, open_database
 from harness.history import run_document
 from harness.progress import Progress
-from harness.runner import Runner, RunRequest
+from harness.run_plan import RunRequest
+from harness.runner import Runner
 from harness.source import source_exists
 from harness.synthetic.loader import date_range, seed
 

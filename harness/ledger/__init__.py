@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib.resources import files
 from typing import Any
@@ -16,9 +17,16 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
+from harness.errors import LedgerError
+from harness.ledger.entries import Record, read_entry
+
 LEDGER_SCHEMA = "harness"
 GENESIS = "0" * 64
-APPEND_LOCK = 72_616_101  # advisory lock key serialising appends, so the chain never forks
+SETUP_LOCK = 72_616_101  # advisory lock key serialising the ledger's creation
+# Appends lock the entry table itself: no side can take that lock (it has no privilege on
+# the table), so a side holding advisory locks can never block the ledger.
+APPEND_LOCK = "LOCK TABLE harness.entry IN SHARE ROW EXCLUSIVE MODE"
+LOCK_TIMEOUT = "SELECT set_config('lock_timeout', '30s', true)"
 
 Connection = psycopg.Connection[tuple[Any, ...]]
 
@@ -32,6 +40,11 @@ class Entry:
     prev_hash: str
     hash: str
     written_at: str = ""
+
+    @property
+    def record(self) -> Record:
+        """The typed, upgraded record this entry holds."""
+        return read_entry(self.kind, self.body)
 
 
 def canonical(body: dict[str, Any]) -> str:
@@ -48,7 +61,8 @@ def ensure_ledger(conn: Connection) -> None:
     with conn.transaction():
         conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(LEDGER_SCHEMA)))
         conn.execute(sql.SQL("SET LOCAL search_path TO {}").format(sql.Identifier(LEDGER_SCHEMA)))
-        conn.execute("SELECT pg_advisory_xact_lock(%s)", (APPEND_LOCK,))
+        conn.execute(LOCK_TIMEOUT)
+        _locked(conn, "SELECT pg_advisory_xact_lock(%s)", (SETUP_LOCK,))
         conn.execute(files("harness.ledger").joinpath("schema.sql").read_text(encoding="utf-8").encode())
 
 
@@ -57,15 +71,31 @@ def ledger_exists(conn: Connection) -> bool:
     return bool(row and row[0])
 
 
-def append(conn: Connection, run_id: str, kind: str, body: dict[str, Any]) -> Entry:
-    """Append one entry at the end of the chain, atomically."""
-    return append_all(conn, run_id, [(kind, body)])[0]
+def _locked(conn: Connection, statement: str, params: tuple[Any, ...] | None = None) -> None:
+    try:
+        conn.execute(statement, params)
+    except psycopg.errors.LockNotAvailable as exc:
+        raise LedgerError(
+            "the ledger is locked by another session for more than 30 s; "
+            "see pg_locks for who holds it, then retry"
+        ) from exc
 
 
-def append_all(conn: Connection, run_id: str, items: list[tuple[str, dict[str, Any]]]) -> list[Entry]:
-    """Append (kind, body) entries in order, all or none: one lock, one read of the chain's end."""
+def append(conn: Connection, run_id: str, record: Record) -> Entry:
+    """Append one record at the end of the chain, atomically."""
+    return append_all(conn, run_id, [record])[0]
+
+
+def append_all(conn: Connection, run_id: str, records: Sequence[Record]) -> list[Entry]:
+    """Append records in order, all or none: one lock, one read of the chain's end."""
+    return append_bodies(conn, run_id, [(str(r.KIND), r.to_body()) for r in records])
+
+
+def append_bodies(conn: Connection, run_id: str, items: Sequence[tuple[str, dict[str, Any]]]) -> list[Entry]:
+    """Append raw (kind, body) pairs: for fixtures and tools; the harness appends records."""
     with conn.transaction():
-        conn.execute("SELECT pg_advisory_xact_lock(%s)", (APPEND_LOCK,))
+        conn.execute(LOCK_TIMEOUT)
+        _locked(conn, APPEND_LOCK)
         last = conn.execute("SELECT seq, hash FROM harness.entry ORDER BY seq DESC LIMIT 1").fetchone()
         seq, prev = (int(last[0]), str(last[1])) if last else (0, GENESIS)
         rows = []

@@ -9,8 +9,8 @@ from typing import Any
 
 from comparisons import check_invariants, compare_entity, load_export_rows, summarize_accepted
 from harness.config import load_config
-from harness.isolation import copy_source, create_space, install_into_space, side_space
-from harness.sides import export_files, process_date
+from harness.isolation import copy_source, create_space, side_space
+from harness.sides import export_files, install_into_schema, process_date
 from harness.synthetic.loader import seed
 
 DAY = date(2024, 3, 1)
@@ -25,7 +25,7 @@ def test_bundled_specs_accept_only_the_json_defect_and_invariants_hold(db: Any, 
         for space in spaces:
             create_space(conn, space)
             copy_source(conn, space, config.source, [DAY])
-            install_into_space(conn, space)
+            install_into_schema(conn, space.side, space.schema)
             process_date(conn, space.side, space.schema, None, DAY)
             files = export_files(conn, space.side, space.schema, None, DAY, tmp_path / space.label)
             load_export_rows(conn, space.schema, files)

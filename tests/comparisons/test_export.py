@@ -34,7 +34,7 @@ def write(directory: Path, name: str, lines: list[str]) -> Path:
 
 def export_spec() -> EntitySpec:
     raw = tomllib.loads(files("harness").joinpath("default.toml").read_text(encoding="utf-8"))["entities"]
-    return next(e for e in parse_entity_specs(raw, "default.toml") if e.name == "export")
+    return next(e for e in parse_entity_specs(raw, "default.toml", files("harness")) if e.name == "export")
 
 
 def test_rows_are_loaded_with_mixed_case_columns_and_csv_quoting(pair: Pair, tmp_path: Path) -> None:

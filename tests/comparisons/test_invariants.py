@@ -50,7 +50,8 @@ def books(pair: Pair) -> Pair:
 
 def check(books: Pair) -> dict[str, tuple[int, str]]:
     raw = tomllib.loads(files("harness").joinpath("default.toml").read_text(encoding="utf-8"))["invariants"]
-    results = check_invariants(books.conn, parse_invariants(raw, "default.toml"), books.control, D)
+    invariants = parse_invariants(raw, "default.toml", files("harness"))
+    results = check_invariants(books.conn, invariants, books.control, D)
     assert all(r.holds == (r.violations == 0) for r in results)
     return {r.name: (r.violations, r.detail) for r in results}
 

@@ -10,7 +10,9 @@ from typing import Any
 from harness.config import Config, load_config
 from harness.history import run_document
 from harness.progress import Progress
-from harness.runner import Runner, RunRequest, RunState
+from harness.run_plan import RunRequest
+from harness.run_start import RunState
+from harness.runner import Runner
 from harness.synthetic.loader import seed
 from tests.conftest import TestDatabase
 

@@ -14,9 +14,9 @@ Conn = psycopg.Connection[tuple[Any, ...]]
 def filled(conn: Conn) -> Conn:
     """A ledger with three entries of run r1: run_started, execution, run_finished."""
     ledger.ensure_ledger(conn)
-    ledger.append(conn, "r1", "run_started", {"dates": ["2024-03-01"]})
-    ledger.append(conn, "r1", "execution", {"seconds": 1.5, "name": 'Zoë "quoted"'})
-    ledger.append(conn, "r1", "run_finished", {"status": "completed"})
+    ledger.append_bodies(conn, "r1", [("run_started", {"dates": ["2024-03-01"]})])
+    ledger.append_bodies(conn, "r1", [("execution", {"seconds": 1.5, "name": 'Zoë "quoted"'})])
+    ledger.append_bodies(conn, "r1", [("run_finished", {"status": "completed"})])
     return conn
 
 

@@ -12,8 +12,8 @@ import pytest
 
 from comparisons import compare_entity, load_export_rows
 from harness.config import load_config
-from harness.isolation import SideSpace, copy_source, create_space, install_into_space, side_space
-from harness.sides import export_files, process_date
+from harness.isolation import SideSpace, copy_source, create_space, side_space
+from harness.sides import export_files, install_into_schema, process_date
 from harness.synthetic.loader import seed
 
 DATES = [date(2024, 2, 28), date(2024, 2, 29), date(2024, 3, 1)]
@@ -49,7 +49,7 @@ def sides(db: Any, tmp_path: Path) -> tuple[Any, list[SideSpace], Any]:
     for space in spaces:
         create_space(conn, space)
         copy_source(conn, space, config.source, DATES)
-        install_into_space(conn, space)
+        install_into_schema(conn, space.side, space.schema)
     yield conn, spaces, config
     conn.close()
 

@@ -1,0 +1,1 @@
+SELECT * FROM harness_export_rows

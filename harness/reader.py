@@ -1,0 +1,72 @@
+"""The comparison's own session: it can only read the two side schemas, with a pinned catalog.
+
+Stage 1, stage 2, invariants and date counts run on a connection logged in as the run's
+reader role (SELECT on the side schemas, nothing else), with ``search_path`` pinned to
+``pg_catalog, pg_temp``, so no function, operator or aggregate a side defines can be
+resolved. A side relation the comparison reads must be a plain or partitioned table (or a
+materialized view its manifest declares) without row-level security: a view or a policy
+would run the side's code while the harness reads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from psycopg import sql
+from sqlglot import exp
+
+from harness.database import Connection, Database
+from harness.isolation import Login, SideSpace
+
+PINNED_SEARCH_PATH = "pg_catalog, pg_temp"
+RELATIONS = """
+SELECT c.relname, c.relkind, c.relrowsecurity
+FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = %s AND c.relname = ANY(%s)
+"""
+KINDS = {"r": "table", "p": "partitioned table", "m": "materialized view", "v": "view", "f": "foreign table"}
+
+
+def grant_reader(conn: Connection, login: Login | None, spaces: Iterable[SideSpace]) -> None:
+    """Let the reader see every relation now in the side schemas (sides create some per date)."""
+    if login is None:
+        return
+    role = sql.Identifier(login.role)
+    for space in spaces:
+        schema = sql.Identifier(space.schema)
+        conn.execute(sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(schema, role))
+        conn.execute(sql.SQL("GRANT SELECT ON ALL TABLES IN SCHEMA {} TO {}").format(schema, role))
+
+
+def connect_reader(database: Database, login: Login | None) -> Connection:
+    """The reader's session (the harness's own user without role isolation), catalog pinned."""
+    conn = database.connect_as(login.role, login.password) if login else database.connect()
+    conn.execute("SELECT pg_catalog.set_config('search_path', %s, false)", (PINNED_SEARCH_PATH,))
+    return conn
+
+
+def referenced_tables(query: exp.Query) -> list[str]:
+    """Unqualified table names a spec query reads (its own CTEs excepted)."""
+    ctes = {cte.alias_or_name for cte in query.find_all(exp.CTE)}
+    names = {
+        t.name
+        for t in query.find_all(exp.Table)
+        if isinstance(t.this, exp.Identifier) and not t.args.get("db") and t.name not in ctes
+    }
+    return sorted(names)
+
+
+def refused_relations(conn: Connection, space: SideSpace, tables: list[str]) -> str | None:
+    """Why the comparison must not read these relations of ``space``, or None if it may."""
+    declared = set(space.side.materialized_views)
+    for name, kind, row_security in conn.execute(RELATIONS, (space.schema, tables)).fetchall():
+        allowed = kind in ("r", "p") or (kind == "m" and name in declared)
+        if not allowed:
+            what = KINDS.get(kind, f"relation of kind {kind!r}")
+            return (
+                f"the {space.label}'s {name} is a {what}, not a table; the comparison reads only "
+                "tables (and materialized views the side's manifest declares), never side code"
+            )
+        if row_security:
+            return f"the {space.label}'s {name} has row-level security enabled; the comparison refuses it"
+    return None

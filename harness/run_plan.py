@@ -1,0 +1,86 @@
+"""What a run will do, resolved once from the config and the command line, then handed down."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from harness.config import Config
+from harness.errors import InvalidInput
+
+MAX_DATES_WITHOUT_YES = 366
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    """What the user asked for (None: take the config's value)."""
+
+    dates: tuple[date, ...]
+    out_dir: Path | None = None
+    keep_schemas: bool = False
+    concurrent: bool = False
+    phase_timeout: float | None = None
+    role_isolation: bool = True
+    resume: str | None = None
+    command_line: str = ""
+    max_detail_rows: int = 10_000
+    yes: bool = False
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    """The run's settings after every default and override is applied, validated."""
+
+    dates: tuple[date, ...]
+    out_dir: Path | None
+    keep_schemas: bool
+    concurrent: bool
+    phase_timeout: float | None  # None: no limit
+    role_isolation: bool
+    resume: str | None
+    command_line: str
+    max_detail_rows: int
+
+    @classmethod
+    def resolve(cls, config: Config, request: RunRequest) -> RunPlan:
+        timeout = request.phase_timeout if request.phase_timeout is not None else config.phase_timeout
+        _check(request, timeout)
+        return cls(
+            dates=request.dates,
+            out_dir=request.out_dir,
+            keep_schemas=request.keep_schemas,
+            concurrent=request.concurrent,
+            phase_timeout=timeout or None,
+            role_isolation=request.role_isolation and config.role_isolation,
+            resume=request.resume,
+            command_line=request.command_line,
+            max_detail_rows=request.max_detail_rows,
+        )
+
+    def out_for(self, run_id: str) -> Path:
+        return self.out_dir or Path("harness-report") / run_id
+
+    def options(self) -> dict[str, Any]:
+        """As recorded in the run's start entry."""
+        return {
+            "concurrent": self.concurrent,
+            "phase_timeout": self.phase_timeout,
+            "keep_schemas": self.keep_schemas,
+            "max_detail_rows": self.max_detail_rows,
+        }
+
+
+def _check(request: RunRequest, timeout: float) -> None:
+    if timeout < 0:
+        raise InvalidInput(
+            f"--phase-timeout must be 0 (no limit) or a positive number of seconds, not {timeout:g}"
+        )
+    if request.max_detail_rows < 1:
+        raise InvalidInput(f"--max-detail-rows must be at least 1, not {request.max_detail_rows}")
+    if len(request.dates) > MAX_DATES_WITHOUT_YES and not request.yes:
+        raise InvalidInput(
+            f"{len(request.dates)} business dates asked for (more than {MAX_DATES_WITHOUT_YES}); "
+            "narrow the range, or pass --yes if you mean it"
+        )

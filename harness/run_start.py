@@ -1,0 +1,183 @@
+"""The start of a run, new or resumed: check the dates, isolate both sides, record the start."""
+
+from __future__ import annotations
+
+import platform
+import secrets
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from harness import __version__, ledger
+from harness.config import Config
+from harness.database import SESSION_SETTINGS, Connection, Database, redact
+from harness.errors import InvalidInput, RunNotFound
+from harness.fingerprint import fingerprint
+from harness.isolation import (
+    Login,
+    SideSpace,
+    check_role_privilege,
+    check_same_input,
+    copy_source,
+    create_login,
+    create_space,
+    drop_login,
+    drop_space,
+    reader_login,
+    side_space,
+)
+from harness.ledger.entries import RunResumed, RunStarted, RunStatus
+from harness.ledger.runs import read_run
+from harness.progress import Progress
+from harness.provenance import current_user, server_record, side_record
+from harness.run_plan import RunPlan
+from harness.side_execution import SideSession
+from harness.source import dates_present
+
+
+@dataclass
+class RunState:
+    run_id: str
+    dates: tuple[date, ...]
+    spaces: tuple[SideSpace, SideSpace]
+    reader: Login | None
+    out_dir: Path
+    done: set[date] = field(default_factory=set)
+
+
+def new_run_id() -> str:
+    return f"{datetime.now(UTC):%Y%m%d_%H%M%S}_{secrets.token_hex(2)}"
+
+
+class RunStart:
+    def __init__(self, database: Database, config: Config, progress: Progress) -> None:
+        self.database, self.config, self.progress = database, config, progress
+
+    def begin(self, conn: Connection, plan: RunPlan) -> RunState:
+        """A new run isolated and recorded, or the resumed one rebuilt."""
+        return self._resume(conn, plan) if plan.resume else self._start(conn, plan)
+
+    def _start(self, conn: Connection, plan: RunPlan) -> RunState:
+        self._check_dates(conn, plan.dates)
+        run_id = new_run_id()
+        state = self._state(conn, run_id, plan.dates, plan, plan.out_for(run_id))
+        started = time.perf_counter()
+        inputs = self.isolate(conn, state, plan)
+        record = self._started(conn, state, plan, inputs, time.perf_counter() - started)
+        ledger.append(conn, run_id, record)
+        self.progress.line(f"run {run_id}: {len(plan.dates)} date(s), {self._pair()}")
+        return state
+
+    def _state(
+        self, conn: Connection, run_id: str, dates: tuple[date, ...], plan: RunPlan, out: Path
+    ) -> RunState:
+        if plan.role_isolation:
+            check_role_privilege(conn)
+        (c_label, c_side), (k_label, k_side) = self.config.sides()
+        spaces = (
+            side_space(run_id, c_label, c_side, plan.role_isolation),
+            side_space(run_id, k_label, k_side, plan.role_isolation),
+        )
+        return RunState(run_id, dates, spaces, reader_login(run_id) if plan.role_isolation else None, out)
+
+    def _pair(self) -> str:
+        return f"{self.config.control.name} (control) vs {self.config.candidate.name} (candidate)"
+
+    def _check_dates(self, conn: Connection, dates: tuple[date, ...]) -> None:
+        source = self.config.source
+        if not dates:
+            raise InvalidInput("no business dates given; use --from/--to or --dates")
+        if source.date_table is None:
+            return
+        table, column = source.date_table
+        if not dates_present(conn, source.schema, table, column, list(dates)):
+            first, last = min(dates), max(dates)
+            raise InvalidInput(
+                f"no rows in {source.schema}.{table} for any of the {len(dates)} date(s) {first}..{last}; "
+                f"seed them first (harness seed --from {first} --to {last}) or use --demo"
+            )
+
+    def isolate(self, conn: Connection, state: RunState, plan: RunPlan) -> dict[str, Any]:
+        """Both sides' schemas, input copies, logins and installs; on any failure, none of them."""
+        try:
+            return self._isolate(conn, state, plan)
+        except BaseException:
+            drop_run_objects(conn, state)
+            raise
+
+    def _isolate(self, conn: Connection, state: RunState, plan: RunPlan) -> dict[str, Any]:
+        prints = []
+        for space in state.spaces:
+            self.progress.status(f"isolating {space.label} ({space.side.name}) in schema {space.schema}")
+            create_space(conn, space)
+            prints.append(copy_source(conn, space, self.config.source, list(state.dates)))
+            SideSession(self.database, space, plan.phase_timeout).install()
+        check_same_input(prints[0], prints[1])
+        if state.reader:
+            with conn.transaction():
+                create_login(conn, state.reader)
+        return {table: printed.to_dict() for table, printed in prints[0].items()}
+
+    def _started(
+        self, conn: Connection, state: RunState, plan: RunPlan, inputs: dict[str, Any], seconds: float
+    ) -> RunStarted:
+        return RunStarted(
+            run_id=state.run_id,
+            started_at=datetime.now(UTC).isoformat(),
+            dates=[d.isoformat() for d in state.dates],
+            out_dir=str(state.out_dir),
+            harness_version=__version__,
+            command_line=redact(plan.command_line),
+            user=current_user(),
+            host=platform.node(),
+            config={"path": self.config.path, "sha256": self.config.sha256, "text": self.config.text},
+            sides={space.label: side_record(space) for space in state.spaces},
+            isolation={
+                "roles": state.reader is not None,
+                "reader": state.reader.role if state.reader else None,
+            },
+            input_fingerprints=inputs,
+            source_fingerprints=source_fingerprints(conn, self.config),
+            server=server_record(conn),
+            settings=dict(SESSION_SETTINGS),
+            options=plan.options(),
+            setup_seconds=seconds,
+            entities=[spec.name for spec in self.config.entities],
+        )
+
+    def _resume(self, conn: Connection, plan: RunPlan) -> RunState:
+        run_id = str(plan.resume)
+        try:
+            record = read_run(conn, run_id)
+        except RunNotFound:
+            raise RunNotFound(f"no run {run_id!r} in the ledger; see 'harness history'") from None
+        if record.status is RunStatus.COMPLETED:
+            raise InvalidInput(f"run {run_id} already completed; nothing to resume")
+        dates = tuple(date.fromisoformat(d) for d in record.started.dates)
+        out = plan.out_dir or Path(record.started.out_dir or plan.out_for(run_id))  # --out wins
+        state = self._state(conn, run_id, dates, plan, out)
+        state.done = {date.fromisoformat(d.business_date) for d in record.dates}
+        drop_run_objects(conn, state)
+        if self.isolate(conn, state, plan) != record.started.input_fingerprints:
+            drop_run_objects(conn, state)
+            raise InvalidInput(f"the source changed since run {run_id} started; start a new run instead")
+        ledger.append(conn, run_id, RunResumed(resumed_at=datetime.now(UTC).isoformat()))
+        self.progress.line(
+            f"resuming run {run_id}: {len(state.done)} of {len(dates)} date(s) already recorded"
+        )
+        return state
+
+
+def source_fingerprints(conn: Connection, config: Config) -> dict[str, Any]:
+    source = config.source
+    return {t: fingerprint(conn, source.schema, t).to_dict() for t in source.tables}
+
+
+def drop_run_objects(conn: Connection, state: RunState) -> None:
+    """The run's schemas and roles, dropped (missing ones are fine)."""
+    for space in state.spaces:
+        drop_space(conn, space)
+    if state.reader:
+        drop_login(conn, state.reader.role)
