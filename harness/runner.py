@@ -22,7 +22,7 @@ from harness import ledger
 from harness.config import Config
 from harness.database import Connection, Database, redact
 from harness.ledger.entries import Comparison, RunFinished, RunStatus
-from harness.ledger.runs import read_run
+from harness.ledger.runs import RunRecord
 from harness.progress import Progress
 from harness.reader import connect_reader, grant_reader
 from harness.reconcile import DateOutcome, compare_date, load_exports
@@ -116,7 +116,7 @@ class Runner:
     def _finish(self, state: RunState, plan: RunPlan, status: RunStatus, error: str | None = None) -> None:
         # A fresh connection: after Ctrl-C or an error the run's own one may be unusable.
         with self.database.connect() as conn:
-            record = read_run(conn, state.run_id)
+            record = RunRecord.from_entries(ledger.entries(conn, state.run_id))
             finished = RunFinished(
                 status=status,
                 finished_at=datetime.now(UTC).isoformat(),

@@ -145,3 +145,17 @@ def verify_chain(conn: Connection) -> tuple[int, list[ChainProblem]]:
             problems.append(ChainProblem(seq, f"content of this {kind} entry of run {run_id} was altered"))
         expected_prev, expected_seq = digest, seq + 1
     return len(rows), problems
+
+
+def require_intact(conn: Connection) -> None:
+    """Refuse to read a ledger whose chain is broken: no verdict may come from altered history."""
+    if not ledger_exists(conn):
+        return
+    checked, problems = verify_chain(conn)
+    if problems:
+        first = problems[0]
+        raise LedgerError(
+            f"the ledger's hash chain is broken at entry {first.seq} ({first.problem}; "
+            f"{len(problems)} problem(s) in {checked} entries); nothing read from it can be trusted: "
+            "run 'harness verify-ledger' and restore the ledger from a backup"
+        )

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from harness.errors import RunNotFound
-from harness.ledger import Connection, Entry, entries, ledger_exists
+from harness.ledger import Connection, Entry, entries, ledger_exists, require_intact
 from harness.ledger.entries import (
     Comparison,
     DateFinished,
@@ -77,6 +77,8 @@ def run_ids(conn: Connection) -> list[str]:
 
 
 def read_run(conn: Connection, run_id: str) -> RunRecord:
+    """One run, from a ledger verified first."""
+    require_intact(conn)
     found = entries(conn, run_id) if ledger_exists(conn) else []
     if not any(e.kind == "run_started" for e in found):
         raise RunNotFound(f"no run {run_id!r} in the ledger; 'harness history' lists the runs")
@@ -84,7 +86,8 @@ def read_run(conn: Connection, run_id: str) -> RunRecord:
 
 
 def read_runs(conn: Connection) -> list[RunRecord]:
-    """Every run, oldest first, from one read of the ledger."""
+    """Every run, oldest first, from one read of a ledger verified first."""
+    require_intact(conn)
     by_run: dict[str, list[Entry]] = {}
     for entry in entries(conn) if ledger_exists(conn) else []:
         by_run.setdefault(entry.run_id, []).append(entry)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import date
 from importlib.resources import files
 from pathlib import Path
@@ -35,7 +36,15 @@ def config_with(
     text = text.replace('side = "enhanced"', f'side = "{_side(candidate)}"', 1)
     path = tmp_path / "harness.toml"
     path.write_text(text + extra, encoding="utf-8")
+    _copy_queries(tmp_path)
     return load_config(path)
+
+
+def _copy_queries(target: Path) -> None:
+    """The bundled query files beside a copied config, as its query_file paths expect."""
+    bundled = Path(str(files("harness"))) / "queries"
+    if bundled.is_dir() and not (target / "queries").exists():
+        shutil.copytree(bundled, target / "queries")
 
 
 def _side(name: str) -> str:

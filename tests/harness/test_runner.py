@@ -69,7 +69,7 @@ def test_side_raising_halfway_writes_nothing_and_the_run_goes_on(
     assert [t["candidate"]["status"] for t in doc["timings"]] == ["FAILED"] * 3
     assert [t["control"]["status"] for t in doc["timings"]] == ["OK"] * 3
     assert failures(doc) == [
-        f"halfway failed in phase 'crash' on {d}: division by zero"
+        f"halfway failed in phase 'crash' on {d}: division by zero [SQLSTATE 22012]"
         for d in ("2024-03-01", "2024-03-02", "2024-03-03")
     ]
     schema = state.spaces[1].schema
@@ -87,7 +87,10 @@ def test_phase_timeout_fails_the_side(seeded: TestDatabase, tmp_path: Path) -> N
     _, doc = run(
         seeded, config_with(tmp_path, candidate="sleeper"), tmp_path, dates=DATES[:1], phase_timeout=0.5
     )
-    assert failures(doc) == ["sleeper timed out in phase 'sleep' on 2024-03-01 after 0.5 s (--phase-timeout)"]
+    assert failures(doc) == [
+        "sleeper timed out in phase 'sleep' on 2024-03-01 after 0.5 s (--phase-timeout; "
+        "enforced by the harness from outside the side's session)"
+    ]
 
 
 def outcomes(doc: dict[str, Any]) -> dict[tuple[str, str], tuple[str, Any]]:
@@ -138,7 +141,9 @@ def test_an_empty_date_among_others_is_recorded_not_passed(seeded: TestDatabase,
 
     _, doc = run(seeded, config_with(tmp_path), tmp_path, dates=(DATES[0], date(2024, 3, 9)))
     assert doc["verdict"]["ready"] is False
-    assert "2024-03-09: no transactions in the source for this date" in doc["verdict"]["reasons"]
+    assert "2024-03-09: NO_DATA: no input rows in the source for this date, nothing to compare" in (
+        doc["verdict"]["reasons"]
+    )
 
 
 def test_concurrent_run_gives_the_same_results(seeded: TestDatabase, tmp_path: Path) -> None:
@@ -166,7 +171,7 @@ def test_user_without_createrole_is_told_which_privilege_is_missing(db: TestData
         ):
             run(plain, config_with(tmp_path), tmp_path, dates=DATES[:1])
         _, doc = run(plain, config_with(tmp_path), tmp_path, dates=DATES[:1], role_isolation=False)
-        assert doc["isolation"] == {"roles": False}
+        assert doc["isolation"] == {"roles": False, "reader": None}
         assert doc["verdict"]["ready"] is True
         assert "--no-role-isolation" in doc["provenance"]["reproduce"]
     finally:
