@@ -57,6 +57,7 @@ DEMO_PER_DAY = 2000
     "--demo", is_flag=True, help="Seed five demo business days if the source is empty, then run them."
 )
 @click.option("--quiet", is_flag=True, help="No progress lines on stderr.")
+@click.option("--yes", is_flag=True, help="Allow a range of more than 366 business dates.")
 def run_command(
     first: date | None,
     last: date | None,
@@ -73,6 +74,7 @@ def run_command(
     resume: str | None,
     demo: bool,
     quiet: bool,
+    yes: bool,
 ) -> int:
     """Run control and candidate over the same business dates, compare every entity,
     record the results in the ledger and write the reports.
@@ -103,6 +105,7 @@ def run_command(
             resume=resume,
             command_line=shlex.join(["harness", *sys.argv[1:]]),
             max_detail_rows=max_detail_rows,
+            yes=yes,
         )
         state = Runner(database, config, progress).run(request)
         with database.connect() as conn:
