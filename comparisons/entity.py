@@ -106,11 +106,11 @@ def _counts(stage1: Stage1, detail: Detail | None, covered: dict[int, str]) -> C
 
 @contextmanager
 def _setting(conn: Connection, name: str, value: str) -> Iterator[None]:
-    row = conn.execute("SELECT current_setting(%s)", (name,)).fetchone()
+    row = conn.execute("SELECT pg_catalog.current_setting(%s)", (name,)).fetchone()
     previous = str(row[0]) if row else None
-    conn.execute("SELECT set_config(%s, %s, false)", (name, value))
+    conn.execute("SELECT pg_catalog.set_config(%s, %s, false)", (name, value))
     try:
         yield
     finally:
         if previous is not None:
-            conn.execute("SELECT set_config(%s, %s, false)", (name, previous))
+            conn.execute("SELECT pg_catalog.set_config(%s, %s, false)", (name, previous))

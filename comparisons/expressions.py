@@ -2,19 +2,24 @@
 
 Stage 1 hashes ``hash_value`` of every compared column and groups on ``key_value``;
 stage 2 reads ``text_value`` of every pulled column and normalizes it in Python the same
-way (see comparisons.normalize), so a row equal in the hash is equal in pandas.
+way (see comparisons.normalize), so a row equal in the hash is equal in pandas. Every
+function called is schema-qualified (pg_catalog, or pg_temp for the JSON fallback).
 """
 
 from __future__ import annotations
+
+from functools import cache
+from importlib.resources import files
 
 from sqlglot import exp
 
 from comparisons.normalize import BLANKS, INVALID_JSON_PREFIX
 from comparisons.plan import Column, Rule
-from comparisons.qualify import column
+from comparisons.qualify import call, catalog_call, column
 
 SOURCE = "s"  # alias of a side's spec query inside the generated statements
 JSON_FUNCTION = "harness_json_text"  # pg_temp fallback for servers without pg_input_is_valid
+JSON_FUNCTION_FILE = "sql/json_text.sql"  # creates it, in this package
 PG_INPUT_IS_VALID = 160000
 
 
@@ -49,9 +54,9 @@ def hash_value(col: Column, side: int, server_version: int) -> exp.Expr:
     if col.rule is Rule.NUMBER:
         return exp.cast(text, exp.DataType.build("numeric"))
     if col.rule is Rule.TRIM:
-        return exp.Anonymous(this="BTRIM", expressions=[text, exp.Literal.string(BLANKS)])
+        return catalog_call("btrim", text, exp.Literal.string(BLANKS))
     if col.rule is Rule.CASEFOLD:
-        return exp.Lower(this=text)
+        return catalog_call("lower", text)
     if col.rule is Rule.JSON:
         return json_text(text, server_version)
     return text
@@ -70,20 +75,14 @@ def json_text(text: exp.Expr, server_version: int) -> exp.Expr:
     function that catches the cast error.
     """
     if needs_json_function(server_version):
-        return exp.Anonymous(this=f"pg_temp.{JSON_FUNCTION}", expressions=[text])
+        return call("pg_temp", JSON_FUNCTION, text)
     canonical = _text(exp.cast(text.copy(), exp.DataType.build("jsonb")))
     invalid = exp.DPipe(this=exp.Literal.string(INVALID_JSON_PREFIX), expression=text.copy())
-    valid = exp.Anonymous(this="pg_input_is_valid", expressions=[text.copy(), exp.Literal.string("jsonb")])
+    valid = catalog_call("pg_input_is_valid", text.copy(), exp.Literal.string("jsonb"))
     return exp.Case(ifs=[exp.If(this=valid, true=canonical)], default=invalid)
 
 
-JSON_FUNCTION_SQL = f"""
-CREATE OR REPLACE FUNCTION pg_temp.{JSON_FUNCTION}(t text) RETURNS text
-LANGUAGE plpgsql IMMUTABLE AS $$
-BEGIN
-    RETURN t::jsonb::text;
-EXCEPTION WHEN others THEN
-    RETURN '{INVALID_JSON_PREFIX}' || t;
-END
-$$
-"""
+@cache
+def json_function_sql() -> str:
+    """The statement creating pg_temp.harness_json_text (comparisons/sql/json_text.sql)."""
+    return files("comparisons").joinpath(JSON_FUNCTION_FILE).read_text(encoding="utf-8")

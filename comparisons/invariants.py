@@ -1,8 +1,8 @@
 """Accounting invariants: queries over one side's output that must find no violations.
 
-An invariant ([[invariants]]: name, query or query_file) is a query over a side's tables, unqualified,
-with ``:business_date``, returning one row: violations (a count) and detail (text naming
-the first offenders). It holds when violations is 0.
+An invariant ([[invariants]]: name, query or query_file) is a query over a side's tables,
+unqualified, with ``:business_date``, returning one row: violations (a count) and detail
+(text naming the first offenders). It holds when violations is 0.
 """
 
 from __future__ import annotations

@@ -28,9 +28,9 @@ from psycopg import sql
 from sqlglot import exp
 
 from comparisons.errors import EntityQueryError, first_line
-from comparisons.expressions import JSON_FUNCTION_SQL, SOURCE, hash_value, key_value, needs_json_function
+from comparisons.expressions import SOURCE, hash_value, json_function_sql, key_value, needs_json_function
 from comparisons.plan import Plan, Rule
-from comparisons.qualify import column, render, side_query, table
+from comparisons.qualify import catalog_call, column, render, side_query, table
 from comparisons.spec import EntitySpec
 
 Connection = psycopg.Connection[tuple[Any, ...]]
@@ -93,7 +93,7 @@ def run_stage1(
 ) -> Stage1:
     version = conn.info.server_version
     if needs_json_function(version) and any(c.rule is Rule.JSON for c in plan.compared):
-        conn.execute(JSON_FUNCTION_SQL)
+        conn.execute(json_function_sql().encode())
     sides = [side_query(spec.parsed, schema, business_date) for schema in schemas]
     _execute(conn, spec, _keys_statement(plan, sides, temps.create("keys"), version))
     totals, classes = _counts(conn, temps.identifier("keys"))
@@ -116,7 +116,7 @@ def run_stage1(
 def _side_rows(plan: Plan, query: exp.Query, side: int, version: int) -> exp.Select:
     values = [hash_value(c, side, version) for c in plan.compared]
     row = exp.Anonymous(this="ROW", expressions=values)
-    digest = exp.Anonymous(this="hash_record_extended", expressions=[row, exp.Literal.number(0)])
+    digest = catalog_call("hash_record_extended", row, exp.Literal.number(0))
     keys = [exp.alias_(key_value(c, side), key_alias(i), quoted=True) for i, c in enumerate(plan.key)]
     side_number = exp.alias_(exp.Literal.number(side + 1), "_side", quoted=True)
     return exp.select(side_number, *keys, exp.alias_(digest, "_h", quoted=True)).from_(query.subquery(SOURCE))
@@ -128,8 +128,8 @@ def _keys_statement(plan: Plan, sides: list[exp.Query], target: exp.Table, versi
     )
     key_columns = [column(key_alias(i)) for i in range(len(plan.key))]
     grouping = exp.Anonymous(this="GROUPING", expressions=[k.copy() for k in key_columns])
-    count, sides_sum = exp.Count(this=exp.Star()), exp.Sum(this=column("_side"))
-    xor = exp.Anonymous(this="bit_xor", expressions=[column("_h")])
+    count, sides_sum = catalog_call("count", exp.Star()), catalog_call("sum", column("_side"))
+    xor = catalog_call("bit_xor", column("_h"))
     select = exp.select(
         *key_columns,
         exp.alias_(grouping, "_total", quoted=True),
@@ -162,7 +162,7 @@ SELECT 2 * "_n" - coalesce("_sides", 0), coalesce("_sides", 0) - "_n" FROM {keys
 EXAMINED = sql.SQL("""
 CREATE TEMP TABLE {examined} AS
 SELECT {names}, cls, n1, n2 FROM (
-    SELECT *, row_number() OVER (PARTITION BY cls ORDER BY {names}) AS rn FROM ({classified}) AS c
+    SELECT *, pg_catalog.row_number() OVER (PARTITION BY cls ORDER BY {names}) AS rn FROM ({classified}) AS c
 ) AS r
 ORDER BY rn, cls
 LIMIT {limit}
@@ -172,9 +172,9 @@ LIMIT {limit}
 def _counts(conn: Connection, keys: sql.Identifier) -> tuple[tuple[int, int], dict[str, tuple[int, int]]]:
     """(control rows, candidate rows) and, per class, (keys, control rows of those keys)."""
     total = conn.execute(TOTALS.format(keys=keys)).fetchone()
-    classes = sql.SQL("SELECT cls, count(*), sum(n1) FROM ({}) AS c GROUP BY cls").format(
-        CLASSIFIED.format(keys=keys)
-    )
+    classes = sql.SQL(
+        "SELECT cls, pg_catalog.count(*), pg_catalog.sum(n1) FROM ({}) AS c GROUP BY cls"
+    ).format(CLASSIFIED.format(keys=keys))
     per_class = {str(cls): (int(n), int(n1)) for cls, n, n1 in conn.execute(classes).fetchall()}
     return (int(total[0]), int(total[1])) if total else (0, 0), per_class
 

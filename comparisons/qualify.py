@@ -17,6 +17,7 @@ from comparisons.errors import first_line
 
 DIALECT = "postgres"
 DATE_PARAMETER = "business_date"
+CATALOG = "pg_catalog"
 
 
 class QueryProblem(ValueError):
@@ -97,6 +98,18 @@ def column(name: str, table: str | None = None) -> exp.Column:
 
 def table(name: str, schema: str | None = None) -> exp.Table:
     return exp.Table(this=ident(name), db=ident(schema) if schema else None)
+
+
+def call(schema: str, name: str, *arguments: exp.Expr) -> exp.Dot:
+    """``schema.name(arguments)``, rendered as written (an Anonymous alone is upper-cased)."""
+    function = exp.Anonymous(this=name, expressions=list(arguments))
+    return exp.Dot(this=exp.to_identifier(schema), expression=function)
+
+
+def catalog_call(name: str, *arguments: exp.Expr) -> exp.Dot:
+    """A built-in function qualified with pg_catalog: no function of the same name in a
+    schema on the search_path (a side's, public) can take its place."""
+    return call(CATALOG, name, *arguments)
 
 
 def render(expression: exp.Expr) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from importlib.resources import files
 from importlib.resources.abc import Traversable
 from typing import Any
 
@@ -70,6 +71,10 @@ def _query_file(name: str, where: Where, base: Traversable | None) -> str:
     if base is None:
         raise where.error("query_file", f"{name!r} has no config file to be relative to; use query")
     path = base.joinpath(name)
+    if not path.is_file():
+        # A copy of the bundled config keeps working: its query files ship with the package.
+        bundled = files("harness").joinpath(name)
+        path = bundled if bundled.is_file() else path
     try:
         content = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:

@@ -132,7 +132,12 @@ class RunStart:
             command_line=redact(plan.command_line),
             user=current_user(),
             host=platform.node(),
-            config={"path": self.config.path, "sha256": self.config.sha256, "text": self.config.text},
+            config={
+                "path": self.config.path,
+                "sha256": self.config.sha256,
+                "text": self.config.text,
+                "query_files": self.config.query_files,
+            },
             sides={space.label: side_record(space) for space in state.spaces},
             isolation={
                 "roles": state.reader is not None,

@@ -39,7 +39,7 @@ from harness.source import set_search_path
 from harness.watchdog import Watchdog
 
 # Read back around every phase; statement_timeout is the harness's per-transaction limit.
-CHECKED_SETTINGS = (*(s for s in SESSION_SETTINGS if s != "client_min_messages"), "search_path")
+CHECKED_SETTINGS = (*SESSION_SETTINGS, "search_path")
 SESSION_STATE = """
 SELECT current_user, session_user,
        pg_catalog.array_agg(pg_catalog.current_setting(name) ORDER BY n)
