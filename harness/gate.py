@@ -105,12 +105,20 @@ def _latest_by_date(documents: list[dict[str, Any]]) -> dict[str, dict[str, Any]
             if results:
                 timing = next((t for t in doc["timings"] if t["business_date"] == day), None)
                 invariants = [i for i in doc["invariants"] if i["business_date"] == day]
-                latest[day] = {"results": results, "timing": timing, "invariants": invariants}
+                latest[day] = {
+                    "results": results,
+                    "timing": timing,
+                    "invariants": invariants,
+                    "finished": doc["run"]["status"] == "completed",
+                }
     return dict(sorted(latest.items()))
 
 
 def _is_clean(day: dict[str, Any]) -> bool:
-    return all(r["verdict"] in CLEAN for r in day["results"])
+    # A date is clean only when something was compared (NO_DATA never is) in a run that
+    # finished: an unfinished run's results are not a verdict.
+    has_data = bool(day["timing"]) and int(day["timing"].get("transactions") or 0) > 0
+    return day["finished"] and has_data and all(r["verdict"] in CLEAN for r in day["results"])
 
 
 def _clean_dates(policy: dict[str, Any], latest: dict[str, dict[str, Any]]) -> Criterion:

@@ -66,9 +66,7 @@ def db(server_uri: str) -> Iterator[TestDatabase]:
         admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     yield TestDatabase(uri=make_conninfo(server_uri, dbname=name), name=name)
     with connect(server_uri) as admin:
-        admin.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
+        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 @pytest.fixture
@@ -76,3 +74,146 @@ def conn(db: TestDatabase) -> Iterator[psycopg.Connection[tuple[Any, ...]]]:
     """An autocommit connection to the test's fresh database."""
     with db.connect() as connection:
         yield connection
+
+
+# ---- databases reused between tests ---------------------------------------------------------
+# CREATE DATABASE copies template1 and takes a few tenths of a second on this machine: with one
+# per test it was most of the suite's fixture time. The fixtures below hand out databases that
+# are as empty as new ones but may have served an earlier test, emptied since.
+
+_CATALOGS = """
+SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = 'pg_catalog' AND c.relkind = 'r' AND NOT c.relisshared
+  AND c.relname NOT IN ('pg_namespace', 'pg_statistic', 'pg_statistic_ext_data')
+  AND has_table_privilege(c.oid, 'SELECT')
+ORDER BY 1
+"""
+# What survives dropping a database's schemas and tells it from a new one: the settings,
+# privileges and owner of the database, the schemas left with their owners and privileges
+# (the temporary schemas of ended sessions stay, empty, in a database once used), the
+# comment on public, and the number of rows in each per-database catalog (objects
+# anywhere, extensions, casts, large objects, ...).
+_STATE = """
+SELECT d.datacl::text, d.datconnlimit, d.datallowconn, d.datistemplate,
+       (SELECT array_agg(s.setconfig::text ORDER BY s.setrole) FROM pg_db_role_setting s
+        WHERE s.setdatabase = d.oid),
+       (SELECT array_agg(n.nspname || ':' || n.nspowner || ':' || coalesce(n.nspacl::text, '')
+                         ORDER BY n.nspname)
+        FROM pg_namespace n WHERE n.nspname !~ '^pg_(toast_)?temp_'),
+       obj_description('public'::regnamespace, 'pg_namespace')
+FROM pg_database d WHERE d.datname = current_database()
+"""
+_USER_SCHEMAS = """
+SELECT nspname FROM pg_namespace
+WHERE nspname !~ '^pg_' AND nspname NOT IN ('information_schema', 'public')
+"""
+
+
+class DatabasePool:
+    """Empty databases on the session's server, reused instead of created for each test.
+
+    A database handed back has its client sessions ended and every schema but ``public``
+    dropped; it goes back to the pool only if what then remains (``_STATE`` and the row
+    count of each catalog) equals what it held when it was created, so a test that left
+    anything else behind (an object in ``public``, a setting, a grant) costs a new
+    database, never a dirty one. Databases are dropped at the end of the session.
+    """
+
+    def __init__(self, server_uri: str) -> None:
+        self.server_uri = server_uri
+        self._created: dict[str, tuple[Any, ...]] = {}
+        self._idle: list[TestDatabase] = []
+
+    def acquire(self) -> TestDatabase:
+        if self._idle:
+            return self._idle.pop()
+        name = f"test_{uuid.uuid4().hex[:12]}"
+        with connect(self.server_uri) as admin:
+            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        database = TestDatabase(uri=make_conninfo(self.server_uri, dbname=name), name=name)
+        with database.connect() as conn:
+            self._created[name] = self._state(conn)
+        return database
+
+    def release(self, database: TestDatabase) -> None:
+        try:
+            reusable = self._empty(database)
+        except psycopg.Error:
+            reusable = False
+        if reusable:
+            self._idle.append(database)
+        else:
+            self._drop(database)
+
+    def close(self) -> None:
+        while self._idle:
+            self._drop(self._idle.pop())
+
+    def _empty(self, database: TestDatabase) -> bool:
+        with connect(self.server_uri) as admin:
+            # With a timeout, pg_terminate_backend waits for the session to end, and a
+            # session ends after its temporary tables are gone.
+            admin.execute(
+                "SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity"
+                " WHERE datname = %s AND backend_type = 'client backend' AND pid <> pg_backend_pid()",
+                (database.name,),
+            )
+        with database.connect() as conn:
+            schemas = [str(name) for (name,) in conn.execute(_USER_SCHEMAS).fetchall()]
+            if schemas:
+                conn.execute(
+                    sql.SQL("DROP SCHEMA {} CASCADE").format(sql.SQL(", ").join(map(sql.Identifier, schemas)))
+                )
+            return self._state(conn) == self._created[database.name]
+
+    def _state(self, conn: psycopg.Connection[tuple[Any, ...]]) -> tuple[Any, ...]:
+        row = conn.execute(_STATE).fetchone()
+        catalogs = [str(name) for (name,) in conn.execute(_CATALOGS).fetchall()]
+        counts = conn.execute(
+            sql.SQL("SELECT {}").format(
+                sql.SQL(", ").join(
+                    sql.SQL("(SELECT count(*) FROM pg_catalog.{})").format(sql.Identifier(c))
+                    for c in catalogs
+                )
+            )
+        ).fetchone()
+        assert row is not None and counts is not None
+        return (*row, *zip(catalogs, counts, strict=True))
+
+    def _drop(self, database: TestDatabase) -> None:
+        self._created.pop(database.name, None)
+        with connect(self.server_uri) as admin:
+            admin.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(database.name))
+            )
+
+
+@pytest.fixture(scope="session")
+def database_pool(server_uri: str) -> Iterator[DatabasePool]:
+    pool = DatabasePool(server_uri)
+    yield pool
+    pool.close()
+
+
+@pytest.fixture
+def clean_db(database_pool: DatabasePool) -> Iterator[TestDatabase]:
+    """Like ``db``, an empty database for this test alone, taken from the pool: it may have
+    served an earlier test and been emptied since (DatabasePool)."""
+    database = database_pool.acquire()
+    yield database
+    database_pool.release(database)
+
+
+@pytest.fixture
+def clean_conn(clean_db: TestDatabase) -> Iterator[psycopg.Connection[tuple[Any, ...]]]:
+    """An autocommit connection to ``clean_db``."""
+    with clean_db.connect() as connection:
+        yield connection
+
+
+@pytest.fixture(scope="module")
+def module_db(database_pool: DatabasePool) -> Iterator[TestDatabase]:
+    """An empty database shared by the tests of one module: for data they only read."""
+    database = database_pool.acquire()
+    yield database
+    database_pool.release(database)

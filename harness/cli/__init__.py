@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 import traceback
 from typing import Any
@@ -41,7 +42,21 @@ for command in (run_command, history, show, verify_ledger, report, gate):
     cli.add_command(command)
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP, handled like Ctrl-C: the run records itself interrupted, resumable."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+def _terminate(signum: int, _frame: object) -> None:
+    raise Terminated(signum)
+
+
 def main(argv: list[str] | None = None) -> None:
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _terminate)
     sys.exit(run(argv))
 
 
@@ -65,7 +80,12 @@ def run(argv: list[str] | None = None) -> int:
         return fail(redact(str(exc)))
     except psycopg.OperationalError as exc:
         return fail(f"the database connection failed: {redact(first_line(exc))}; check the server and retry")
-    except (KeyboardInterrupt, click.Abort):
+    except (KeyboardInterrupt, click.Abort) as exc:
+        # click turns a KeyboardInterrupt (and so a Terminated) into Abort, keeping it as the cause.
+        signalled = exc if isinstance(exc, Terminated) else exc.__cause__
+        if isinstance(signalled, Terminated):
+            click.echo(f"terminated ({signalled})", err=True)
+            return 128 + signalled.signum
         click.echo("interrupted", err=True)
         return EXIT_INTERRUPTED
     except Exception:

@@ -72,9 +72,9 @@ def accepted(*entries: dict[str, Any]) -> tuple[AcceptedDifference, ...]:
 
 
 @pytest.fixture
-def pair(db: Any) -> Iterator[Pair]:
-    """Empty schemas ctl and cnd in a fresh database."""
-    with db.connect() as conn:
+def pair(clean_db: Any) -> Iterator[Pair]:
+    """Empty schemas ctl and cnd in an otherwise empty database of the test's own."""
+    with clean_db.connect() as conn:
         conn.execute("CREATE SCHEMA ctl; CREATE SCHEMA cnd")
         yield Pair(conn)
 

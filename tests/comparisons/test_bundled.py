@@ -16,10 +16,10 @@ from harness.synthetic.loader import seed
 DAY = date(2024, 3, 1)
 
 
-def test_bundled_specs_accept_only_the_json_defect_and_invariants_hold(db: Any, tmp_path: Path) -> None:
+def test_bundled_specs_accept_only_the_json_defect_and_invariants_hold(clean_db: Any, tmp_path: Path) -> None:
     """2,000 synthetic transactions; the sides agree except the legacy metadata escaping."""
     config = load_config()
-    with db.connect() as conn:
+    with clean_db.connect() as conn:
         seed(conn, config.source.schema, DAY, DAY, 2000, 7)
         spaces = [side_space("t", label, side, isolate=False) for label, side in config.sides()]
         for space in spaces:

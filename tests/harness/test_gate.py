@@ -20,13 +20,16 @@ def document(
     speedups: dict[str, float | None] | None = None,
     broken_candidate: dict[str, str] | None = None,
     accepted_status: str = "active",
+    transactions: dict[str, int] | None = None,
+    status: str = "completed",
 ) -> dict[str, Any]:
     """A run document reduced to what the gate reads: all MATCH, 4x faster, invariants hold."""
     verdicts = verdicts or {}
     speedups = speedups or {}
     broken_candidate = broken_candidate or {}
+    transactions = transactions or {}
     return {
-        "run": {"run_id": run_id, "dates": dates},
+        "run": {"run_id": run_id, "dates": dates, "status": status},
         "comparisons": [
             {
                 "business_date": d,
@@ -36,7 +39,10 @@ def document(
             for d in dates
             for e in ("journals", "gl_entries")
         ],
-        "timings": [{"business_date": d, "speedup": speedups.get(d, 4.0)} for d in dates],
+        "timings": [
+            {"business_date": d, "speedup": speedups.get(d, 4.0), "transactions": transactions.get(d, 100)}
+            for d in dates
+        ],
         "invariants": [
             {
                 "business_date": d,
@@ -72,6 +78,22 @@ def test_too_few_consecutive_clean_dates() -> None:
         False,
         "1 most recent date(s) clean; last unclean 2024-03-02",
     )
+    assert not result.ready
+
+
+def test_a_date_with_no_data_is_never_clean() -> None:
+    result = evaluate(policy(), [document(transactions={"2024-03-03": 0})])
+    assert criterion(result, "consecutive clean business dates") == (
+        False,
+        "0 most recent date(s) clean; last unclean 2024-03-03",
+    )
+    assert not result.ready
+
+
+@pytest.mark.parametrize("status", ["running", "interrupted", "failed"])
+def test_dates_of_an_unfinished_run_are_not_clean(status: str) -> None:
+    result = evaluate(policy(), [document(status=status)])
+    assert criterion(result, "consecutive clean business dates")[0] is False
     assert not result.ready
 
 

@@ -6,16 +6,16 @@ from harness.source import TABLES, install_source
 
 
 def test_install_source_creates_tables_and_reference_data(
-    conn: psycopg.Connection[tuple[Any, ...]],
+    clean_conn: psycopg.Connection[tuple[Any, ...]],
 ) -> None:
-    install_source(conn, "source")
-    rows = conn.execute(
+    install_source(clean_conn, "source")
+    rows = clean_conn.execute(
         "SELECT table_name FROM information_schema.tables WHERE table_schema = 'source'"
     ).fetchall()
     assert {r[0] for r in rows} == set(TABLES)
-    ledgers = conn.execute("SELECT ledger_code, base_currency FROM source.ledger ORDER BY 1").fetchall()
+    ledgers = clean_conn.execute("SELECT ledger_code, base_currency FROM source.ledger ORDER BY 1").fetchall()
     assert ledgers == [("IE1", "EUR"), ("UK1", "GBP"), ("US1", "USD")]
-    counts = conn.execute(
+    counts = clean_conn.execute(
         "SELECT txn_type, count(*) FROM source.posting_rule GROUP BY 1 ORDER BY 1"
     ).fetchall()
     assert counts == [

@@ -1,6 +1,6 @@
 """Fixtures for the side contract tests (docs/sides.md), parametrized over the sides.
 
-``books`` gives each test a fresh database with the source schema (reference data plus a
+``books`` gives each test an empty database of its own (``clean_db``) with the source schema (reference data plus a
 small base set of periods, brokers, tax codes and policies) and one side installed in its
 own schema. Tests add the transactions (and any extra FX / tax / policy rows) they need,
 process dates through the harness API and read the side's output tables back.
@@ -260,6 +260,6 @@ def side_name(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def books(db: Any, side_name: str, tmp_path: Path) -> Iterator[Books]:
-    with db.connect() as conn:
+def books(clean_db: Any, side_name: str, tmp_path: Path) -> Iterator[Books]:
+    with clean_db.connect() as conn:
         yield Books(conn, side_name, tmp_path)

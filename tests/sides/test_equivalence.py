@@ -40,10 +40,10 @@ WHERE j.business_date = %s AND (p.policyholder_name ~ '["\\\\]' OR t.description
 
 
 @pytest.fixture
-def sides(db: Any, tmp_path: Path) -> tuple[Any, list[SideSpace], Any]:
+def sides(clean_db: Any, tmp_path: Path) -> tuple[Any, list[SideSpace], Any]:
     """Both bundled sides, each with its own copy of 3 seeded dates (300 a day), not yet run."""
     config = load_config()
-    conn = db.connect()
+    conn = clean_db.connect()
     seed(conn, "source", DATES[0], DATES[-1], 300, 7)
     spaces = [side_space("eq", label, side, isolate=False) for label, side in config.sides()]
     for space in spaces:

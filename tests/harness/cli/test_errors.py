@@ -37,8 +37,8 @@ def test_bad_date(capsys: pytest.CaptureFixture[str]) -> None:
     )
 
 
-def test_reversed_range(capsys: pytest.CaptureFixture[str], db: TestDatabase) -> None:
-    result = invoke(capsys, "seed", "--dsn", db.uri, "--from", "2024-03-05", "--to", "2024-03-01")
+def test_reversed_range(capsys: pytest.CaptureFixture[str], module_db: TestDatabase) -> None:
+    result = invoke(capsys, "seed", "--dsn", module_db.uri, "--from", "2024-03-05", "--to", "2024-03-01")
     assert result.code == 2
     assert result.err == "error: --to 2024-03-01 is before --from 2024-03-05; give the earlier date first\n"
 
@@ -52,15 +52,17 @@ def test_unknown_option_is_usage_error(capsys: pytest.CaptureFixture[str]) -> No
     )
 
 
-def test_unknown_side(capsys: pytest.CaptureFixture[str], db: TestDatabase) -> None:
-    result = invoke(capsys, "process", "--dsn", db.uri, "--side", "legasy", "--date", "2024-03-01")
+def test_unknown_side(capsys: pytest.CaptureFixture[str], module_db: TestDatabase) -> None:
+    result = invoke(capsys, "process", "--dsn", module_db.uri, "--side", "legasy", "--date", "2024-03-01")
     assert result.code == 2
     assert result.err.startswith("error: unknown side 'legasy': use one of legacy, enhanced")
 
 
-def test_process_unknown_date(capsys: pytest.CaptureFixture[str], db: TestDatabase) -> None:
-    invoke(capsys, "seed", "--dsn", db.uri, "--from", "2024-03-01", "--to", "2024-03-01", "--per-day", "10")
-    result = invoke(capsys, "process", "--dsn", db.uri, "--side", "legacy", "--date", "2024-04-01")
+def test_process_unknown_date(capsys: pytest.CaptureFixture[str], clean_db: TestDatabase) -> None:
+    invoke(
+        capsys, "seed", "--dsn", clean_db.uri, "--from", "2024-03-01", "--to", "2024-03-01", "--per-day", "10"
+    )
+    result = invoke(capsys, "process", "--dsn", clean_db.uri, "--side", "legacy", "--date", "2024-04-01")
     assert result.code == 2
     assert result.err == (
         "error: no transactions for 2024-04-01 in schema 'source'; "
@@ -68,9 +70,9 @@ def test_process_unknown_date(capsys: pytest.CaptureFixture[str], db: TestDataba
     )
 
 
-def test_missing_source_table(capsys: pytest.CaptureFixture[str], db: TestDatabase) -> None:
-    with db.connect() as conn:
+def test_missing_source_table(capsys: pytest.CaptureFixture[str], clean_db: TestDatabase) -> None:
+    with clean_db.connect() as conn:
         conn.execute("CREATE SCHEMA source; CREATE TABLE source.ledger (x int)")
-    result = invoke(capsys, "process", "--dsn", db.uri, "--side", "legacy", "--date", "2024-03-01")
+    result = invoke(capsys, "process", "--dsn", clean_db.uri, "--side", "legacy", "--date", "2024-03-01")
     assert result.code == 2
     assert result.err.startswith("error: schema 'source' lacks source table(s) account, accounting_period")

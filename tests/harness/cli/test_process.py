@@ -9,10 +9,11 @@ from tests.helpers import invoke
 
 
 @pytest.fixture
-def seeded(capsys: pytest.CaptureFixture[str], db: TestDatabase) -> TestDatabase:
+def seeded(capsys: pytest.CaptureFixture[str], clean_db: TestDatabase) -> TestDatabase:
     """2024-03-01 with 400 transactions (seed 7): some rejected by the edge cases."""
-    invoke(capsys, "seed", "--dsn", db.uri, "--from", "2024-03-01", "--to", "2024-03-01", "--per-day", "400")
-    return db
+    dates = ("--from", "2024-03-01", "--to", "2024-03-01")
+    invoke(capsys, "seed", "--dsn", clean_db.uri, *dates, "--per-day", "400")
+    return clean_db
 
 
 @pytest.mark.parametrize("side", ["legacy", "enhanced"], ids=["side=legacy", "side=enhanced"])

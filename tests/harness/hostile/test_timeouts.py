@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness.ledger import APPEND_LOCK
+from harness.ledger import SETUP_LOCK
 from tests.harness.hostile.checks import TIMED_OUT, assert_candidate_failed, assert_not_ready
 from tests.harness.hostile.conftest import RunHostile
 from tests.harness.hostile.sides import CALL_ATTACK, Attack, enhanced_manifest
@@ -51,7 +51,7 @@ def test_timeout_enforced(hostile: RunHostile, attack: Attack) -> None:
     assert_candidate_failed(run, TIMED_OUT)
 
 
-LOCK = f"SELECT pg_advisory_lock({APPEND_LOCK})"
+LOCK = f"SELECT pg_advisory_lock({SETUP_LOCK})"
 LOCKS = {
     "in-a-phase": Attack(phases=(("lock the ledger", LOCK),)),
     "at-install": Attack(install=f"{LOCK};\n"),

@@ -1,5 +1,6 @@
 """The seeded book carries the edge cases downstream comparisons depend on."""
 
+from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
@@ -7,16 +8,19 @@ import psycopg
 import pytest
 
 from harness.synthetic.loader import seed
+from tests.conftest import TestDatabase
 
 Conn = psycopg.Connection[tuple[Any, ...]]
 
 
-@pytest.fixture
-def seeded(conn: Conn) -> Conn:
-    """2024-02-28 to 2024-03-02 (a month end), 2000 transactions a day, seed 7."""
-    seed(conn, "source", date(2024, 2, 28), date(2024, 3, 2), 2000, 7)
-    conn.execute("SET search_path = source")
-    return conn
+@pytest.fixture(scope="module")
+def seeded(module_db: TestDatabase) -> Iterator[Conn]:
+    """2024-02-28 to 2024-03-02 (a month end), 2000 transactions a day, seed 7; seeded once
+    for the module, as the tests only read it."""
+    with module_db.connect() as conn:
+        seed(conn, "source", date(2024, 2, 28), date(2024, 3, 2), 2000, 7)
+        conn.execute("SET search_path = source")
+        yield conn
 
 
 def scalar(conn: Conn, query: str) -> Any:
