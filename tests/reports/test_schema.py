@@ -46,11 +46,11 @@ BROKEN: dict[str, tuple[Callable[[dict[str, Any]], object], str]] = {
     "bad version": (lambda d: d.update(schema_version=2), "$.schema_version: 1 was expected"),
     "bad verdict": (
         lambda d: d["matrix"][0]["cells"][0].update(verdict="OK"),
-        "$.matrix[0].cells[0].verdict: 'OK' is not one of",
+        "$.matrix[0].cells[0].verdict: 'OK' is not valid under any of the given schemas",
     ),
     "label contradicts ready": (
         lambda d: d["verdict"].update(label="READY"),
-        "$.verdict.label: 'NOT READY' was expected",
+        "$.verdict.label: 'READY' is not one of ['NOT READY', 'INCOMPLETE']",
     ),
     "negative count": (
         lambda d: d["comparisons"][0]["counts"].update(equal=-1),

@@ -163,7 +163,7 @@ def test_failed_side_exits_1(
     result = invoke(capsys, *run_args(seeded, tmp_path, "--dates", "2024-03-01", "--config", str(config)))
     assert result.code == 1
     assert (
-        "2024-03-01 transaction_status: FAILED (halfway failed in phase 'crash' on 2024-03-01: division by zero)"
+        "2024-03-01 transaction_status: FAILED (halfway failed in phase 'crash' on 2024-03-01: division by zero [SQLSTATE 22012])"
         in result.out
     )
 
