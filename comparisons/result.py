@@ -16,6 +16,8 @@ class Verdict(StrEnum):
     ACCEPTED = "ACCEPTED"  # every difference covered by an accepted difference
     MISMATCH = "MISMATCH"  # unexplained differences (including any beyond the examined cap)
     FAILED = "FAILED"  # a side failed: decided by the runner, never here
+    # the date had input rows, yet neither side wrote any output: decided by the runner
+    NO_OUTPUT = "NO_OUTPUT"
 
 
 @dataclass(frozen=True)

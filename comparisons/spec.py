@@ -31,6 +31,7 @@ ENTITY_KEYS = (
     "tolerances",
     "normalizers",
     "minor_unit_decimals",
+    "derived_from",
 )
 DEFAULT_MINOR_UNIT_DECIMALS = 2
 
@@ -58,6 +59,9 @@ class EntitySpec:
     minor_unit_decimals: int = DEFAULT_MINOR_UNIT_DECIMALS
     origin: str = ""  # where it was defined, e.g. "harness.toml: entities[2]", for messages
     query_file: str = ""  # the file query was read from, as the config names it ("" inline)
+    # The date-scoped input table this output is made from: input rows but no output on
+    # either side is NO_OUTPUT, never a match ("" when the entity may rightly be empty).
+    derived_from: str = ""
 
     @property
     def parsed(self) -> exp.Query:
@@ -105,6 +109,7 @@ def _entity(data: dict[str, Any], where: values.Where, base: Traversable | None)
         minor_unit_decimals=decimals,
         origin=str(where),
         query_file=query_file,
+        derived_from=values.text(data, "derived_from", where) if "derived_from" in data else "",
     )
     _check_roles(spec, where)
     return spec

@@ -32,7 +32,7 @@ from harness.manifest import Side, load_side
 T = TypeVar("T")
 DEFAULT_CONFIG = "default.toml"
 SECTIONS = {"source", "control", "candidate", "run", "entities", "accepted_differences", "invariants", "gate"}
-SOURCE_KEYS = {"schema", "reference_tables", "date_scoped_tables"}
+SOURCE_KEYS = {"schema", "reference_tables", "date_scoped_tables", "replay"}
 SIDE_KEYS = {"side"}
 RUN_KEYS = {"phase_timeout", "role_isolation"}
 # The job's own source tables (domain.md), used when a config has no [source] section.
@@ -45,6 +45,9 @@ class SourceConfig:
     schema: str
     reference_tables: tuple[str, ...]
     date_scoped_tables: dict[str, str]
+    # How a date's input looked before it was processed: table -> column -> SQL expression,
+    # applied to the side copies only (so dates production already processed can be replayed).
+    replay: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @property
     def tables(self) -> tuple[str, ...]:
@@ -112,7 +115,7 @@ def parse_config(text: str, where: str, base: Path | None, queries: Traversable 
     _check_keys(data, SECTIONS, where, "")
     run = _table(data, "run", where)
     _check_keys(run, RUN_KEYS, where, "run.")
-    return Config(
+    config = Config(
         path=where,
         text=text,
         source=_source(_table(data, "source", where), where),
@@ -135,6 +138,18 @@ def parse_config(text: str, where: str, base: Path | None, queries: Traversable 
         ),
         gate=_table(data, "gate", where),
     )
+    _check_derived(config.entities, config.source, where)
+    return config
+
+
+def _check_derived(entities: tuple[Any, ...], source: SourceConfig, where: str) -> None:
+    for spec in entities:
+        if spec.derived_from and spec.derived_from not in source.date_scoped_tables:
+            known = ", ".join(source.date_scoped_tables) or "none"
+            raise ConfigError(
+                f"{where}: {spec.origin.split(': ', 1)[-1]}.derived_from names {spec.derived_from!r}, "
+                f"not a date-scoped source table (known: {known})"
+            )
 
 
 def _parsed(
@@ -175,7 +190,22 @@ def _source(section: dict[str, Any], where: str) -> SourceConfig:
         raise ConfigError(f"{where}: 'source.reference_tables' must be a list of table names")
     if not isinstance(scoped, dict) or not all(isinstance(c, str) for c in scoped.values()):
         raise ConfigError(f"{where}: 'source.date_scoped_tables' must map table names to date columns")
-    return SourceConfig(str(section.get("schema", "source")), tuple(reference), dict(scoped))
+    replay = _replay(section.get("replay", {}), (*reference, *scoped), where)
+    return SourceConfig(str(section.get("schema", "source")), tuple(reference), dict(scoped), replay)
+
+
+def _replay(value: Any, tables: tuple[str, ...], where: str) -> dict[str, dict[str, str]]:
+    shape = 'a table of {table = {column = "SQL expression"}}'
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: 'source.replay' must be {shape}")
+    for table, columns in value.items():
+        if table not in tables:
+            raise ConfigError(f"{where}: 'source.replay.{table}' is not one of the source tables")
+        if not isinstance(columns, dict) or not all(
+            isinstance(e, str) and e.strip() for e in columns.values()
+        ):
+            raise ConfigError(f"{where}: 'source.replay.{table}' must map columns to SQL expressions")
+    return {t: dict(c) for t, c in value.items()}
 
 
 def _side(data: dict[str, Any], key: str, where: str, base: Path | None) -> Side:

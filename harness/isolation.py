@@ -121,7 +121,7 @@ def copy_source(
     with conn.transaction():
         for table in source.tables:
             date_column = source.date_scoped_tables.get(table)
-            _copy_table(conn, source.schema, space, table, date_column, dates)
+            _copy_table(conn, source.schema, space, table, date_column, dates, source.replay.get(table, {}))
             prints[table] = fingerprint(conn, space.schema, table)
     for table in source.tables:
         conn.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(space.schema, table)))
@@ -135,6 +135,7 @@ def _copy_table(
     table: str,
     date_column: str | None,
     dates: list[date],
+    replay: dict[str, str],
 ) -> None:
     target, origin = sql.Identifier(space.schema, table), sql.Identifier(source_schema, table)
     try:
@@ -151,9 +152,21 @@ def _copy_table(
         sql.SQL("INSERT INTO {} OVERRIDING SYSTEM VALUE SELECT * FROM {}{}").format(target, origin, where),
         {"dates": dates},
     )
+    _replay(conn, space, table, replay)
     _own_sequences(conn, space, table)
     if space.role:
         conn.execute(sql.SQL("ALTER TABLE {} OWNER TO {}").format(target, sql.Identifier(space.role)))
+
+
+def _replay(conn: Connection, space: SideSpace, table: str, columns: dict[str, str]) -> None:
+    """Put the copy back as it was before processing (the config's trusted SQL expressions)."""
+    if not columns:
+        return
+    assignments = sql.SQL(", ").join(
+        sql.SQL("{} = {}").format(sql.Identifier(c), sql.SQL(e))
+        for c, e in columns.items()
+    )
+    conn.execute(sql.SQL("UPDATE {} SET {}").format(sql.Identifier(space.schema, table), assignments))
 
 
 def _own_sequences(conn: Connection, space: SideSpace, table: str) -> None:

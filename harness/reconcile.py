@@ -8,7 +8,7 @@ ended; the reader (harness.reader) does every comparison. Neither runs side SQL.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -17,6 +17,7 @@ from psycopg import sql
 
 import comparisons
 from comparisons.export import TABLE as EXPORT_TABLE
+from comparisons.result import Verdict
 from harness.config import Config
 from harness.database import Connection, first_line
 from harness.isolation import SideSpace
@@ -100,8 +101,47 @@ def compare_date(
         )
         return DateOutcome(day, results, (), transactions)
     results = tuple(_compare(reader, config, spec, spaces, day, max_detail_rows) for spec in config.entities)
+    results = no_output(results, _inputs(reader, config, control.schema, day), transactions)
     invariants = tuple(inv for space in spaces for inv in _invariants(reader, config, space, day))
     return DateOutcome(day, results, invariants, transactions)
+
+
+def no_output(
+    results: tuple[Comparison, ...], inputs: dict[str, int], transactions: int
+) -> tuple[Comparison, ...]:
+    """Entities empty on both sides although the date had the input they are made from.
+
+    ``inputs`` maps an entity to the input rows it derives from (declared ``derived_from``);
+    whatever the config declares, every entity empty while the date had input is NO_OUTPUT.
+    """
+    everything_empty = bool(results) and all(_empty(r) for r in results)
+    marked = []
+    for r in results:
+        rows = inputs.get(r.entity, transactions if everything_empty else 0)
+        if rows and _empty(r) and r.verdict is Verdict.MATCH:
+            reason = f"both sides processed 0 of {rows} input row(s): nothing to compare"
+            r = replace(r, verdict=Verdict.NO_OUTPUT, error=reason)
+        marked.append(r)
+    return tuple(marked)
+
+
+def _empty(result: Comparison) -> bool:
+    counts = result.counts
+    return counts is not None and counts["control_rows"] == counts["candidate_rows"] == 0
+
+
+def _inputs(reader: Connection, config: Config, schema: str, day: date) -> dict[str, int]:
+    """Input rows of the day per entity that declares ``derived_from``."""
+    counted: dict[str, int] = {}
+    found = {}
+    for spec in config.entities:
+        table = spec.derived_from
+        if table:
+            if table not in counted:
+                column = config.source.date_scoped_tables[table]
+                counted[table] = rows_on_date(reader, schema, table, column, day)
+            found[spec.name] = counted[table]
+    return found
 
 
 def _compare(

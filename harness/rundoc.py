@@ -61,7 +61,17 @@ def _run(record: RunRecord) -> dict[str, Any]:
 def verdict(record: RunRecord) -> dict[str, Any]:
     """READY only for a finished, complete run in which everything matched or was accepted."""
     counts = Counter(str(c.verdict) for c in record.comparisons)
-    reasons = [_reason(c.to_body()) for c in record.comparisons if c.verdict not in READY_VERDICTS]
+    quiet = READY_VERDICTS | {Verdict.NO_OUTPUT}  # NO_OUTPUT is said once per date, below
+    reasons = [_reason(c.to_body()) for c in record.comparisons if c.verdict not in quiet]
+    reasons.extend(
+        sorted(
+            {
+                f"{c.business_date}: NO_OUTPUT: {c.error}"
+                for c in record.comparisons
+                if c.verdict is Verdict.NO_OUTPUT
+            }
+        )
+    )
     reasons.extend(_data_reasons(record))
     missing = _missing(record)
     if record.finished is not None and record.status is not RunStatus.COMPLETED:

@@ -11,7 +11,7 @@ def comparison_summary(c: dict[str, Any]) -> str:
     """'MISMATCH: 3 different, 1 control-only (3 unexplained) of 1,950 control / 1,950 candidate rows'."""
     verdict = c["verdict"]
     counts = c["counts"]
-    if verdict == "FAILED" or counts is None:
+    if verdict in ("FAILED", "NO_OUTPUT") or counts is None:
         return f"{verdict}: {c['error'] or 'no comparison was made'}"
     rows = f"{count(counts['control_rows'])} control / {count(counts['candidate_rows'])} candidate rows"
     if verdict == "MATCH":

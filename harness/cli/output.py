@@ -9,7 +9,14 @@ import click
 
 import reports
 
-SHORT = {"MATCH": "ok", "ACCEPTED": "acc", "MISMATCH": "DIFF", "FAILED": "FAIL", "NOT RUN": "-"}
+SHORT = {
+    "MATCH": "ok",
+    "ACCEPTED": "acc",
+    "MISMATCH": "DIFF",
+    "FAILED": "FAIL",
+    "NO_OUTPUT": "NONE",
+    "NOT RUN": "-",
+}
 
 
 def write_outputs(doc: dict[str, Any], out_dir: Path, metrics_path: Path | None) -> reports.ReportFiles:

@@ -78,7 +78,7 @@ def test_a_full_spec_parses() -> None:
         ),
         (
             {"keys": ["k"]},
-            "entities[1].keys is not a known key (known here: context, ignore, key, "
+            "entities[1].keys is not a known key (known here: context, derived_from, ignore, key, "
             "minor_unit_decimals, name, normalizers, numeric, query, query_file, tolerances)",
         ),
         ({"key": []}, "entities[1].key must name at least one column"),

@@ -28,10 +28,12 @@ def seed_small(db: TestDatabase, per_day: int = 30) -> None:
 
 
 def config_with(
-    tmp_path: Path, control: str = "legacy", candidate: str = "enhanced", extra: str = ""
+    tmp_path: Path, control: str = "legacy", candidate: str = "enhanced", extra: str = "", replay: bool = True
 ) -> Config:
     """The bundled config with other sides (a bundled name or a fixture side's name)."""
     text = files("harness").joinpath("default.toml").read_text(encoding="utf-8")
+    if not replay:
+        text = "\n".join(line for line in text.splitlines() if not line.startswith("replay = "))
     text = text.replace('side = "legacy"', f'side = "{_side(control)}"', 1)
     text = text.replace('side = "enhanced"', f'side = "{_side(candidate)}"', 1)
     path = tmp_path / "harness.toml"

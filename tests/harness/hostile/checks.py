@@ -21,7 +21,6 @@ def assert_not_ready(doc: dict[str, Any] | None, code: int) -> None:
     assert code != 0, f"a hostile candidate's run exited 0 (READY): {doc and doc['verdict']}"
     if doc is not None:
         assert doc["verdict"]["ready"] is False, f"run.json says READY: {doc['verdict']}"
-        assert doc["verdict"]["label"] == "NOT READY"
 
 
 def assert_candidate_failed(run: HostileRun, pattern: re.Pattern[str]) -> None:
@@ -53,13 +52,21 @@ def assert_source_untouched(run: HostileRun, seeded: Seeded) -> None:
             assert provenance["source_fingerprints_before"] == after_run
 
 
-def assert_corruption_found(run: HostileRun, entity: str = "gl_entries") -> None:
+def assert_corruption_found(
+    run: HostileRun, entity: str = "gl_entries", verdicts: tuple[str, ...] = ("MISMATCH",)
+) -> None:
     """On every date the candidate's corruption is a MISMATCH of ``entity``, or it FAILED."""
     doc = run.require_doc()
     failed = {t["business_date"] for t in doc["timings"] if (t["candidate"] or {}).get("status") == "FAILED"}
-    verdicts = {c["business_date"]: c["verdict"] for c in run.comparisons(entity)}
-    assert verdicts, f"no {entity} comparison in run.json: {run}"
-    for day, verdict in verdicts.items():
-        assert day in failed or verdict == "MISMATCH", (
+    found = {c["business_date"]: c["verdict"] for c in run.comparisons(entity)}
+    assert found, f"no {entity} comparison in run.json: {run}"
+    for day, verdict in found.items():
+        assert day in failed or verdict in verdicts, (
             f"{day} {entity}: {verdict}, the candidate's corruption went unseen (candidate not FAILED)"
         )
+
+
+def assert_nothing_left_behind(run: HostileRun, seeded: Seeded) -> None:
+    """The run dropped the side schemas and roles it created (no --keep-schemas)."""
+    left = seeded.spaces() - run.before["spaces"]
+    assert left == set(), f"left behind after the run: {sorted(left)}"

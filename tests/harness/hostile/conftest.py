@@ -55,7 +55,16 @@ class Seeded:
         with connect(self.uri) as conn:
             prints = {t: fingerprint(conn, "source", t).to_dict() for t in TABLES}
             rows = conn.execute(f"SELECT note FROM {CANARY} WHERE tag = %s", (tag,)).fetchall()
-        return {"fingerprints": prints, "canary": [str(r[0]) for r in rows]}
+        return {"fingerprints": prints, "canary": [str(r[0]) for r in rows], "spaces": self.spaces()}
+
+    def spaces(self) -> set[str]:
+        """The run schemas in the database and the harness's roles on the server."""
+        with connect(self.uri) as conn:
+            rows = conn.execute(
+                "SELECT 'schema ' || nspname FROM pg_namespace WHERE nspname LIKE 'run\\_%' "
+                "UNION ALL SELECT 'role ' || rolname FROM pg_roles WHERE rolname LIKE 'harness%'"
+            ).fetchall()
+        return {str(r[0]) for r in rows}
 
 
 @pytest.fixture(scope="package")

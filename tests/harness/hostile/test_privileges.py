@@ -31,6 +31,7 @@ REFUSED = {
         "    INSERT INTO source.hostile_canary (tag, note) VALUES ('{tag}', 'updated the source');"
     ),
     "write-ledger": "INSERT INTO harness.entry SELECT * FROM harness.entry WHERE false;",
+    "lock-ledger": "LOCK TABLE harness.entry IN ACCESS EXCLUSIVE MODE;",
     "pg-read-file": "PERFORM pg_read_file('PG_VERSION');",
     "pg-ls-dir": "PERFORM pg_ls_dir('.');",
     "copy-to-program": f"EXECUTE format('COPY (SELECT 1) TO PROGRAM %L', 'touch {PWNED}');",

@@ -115,3 +115,30 @@ def test_view_in_place_of_an_output_table(hostile: RunHostile, install: str) -> 
     for comparison in compared:
         assert comparison["verdict"] == "FAILED", f"gl_entries read through a view: {comparison['verdict']}"
         assert NOT_A_TABLE.search(str(comparison["error"])), comparison["error"]
+
+
+# A column of the side's own type whose cast to text (what the comparison hashes and reads
+# when the two sides' types differ) is side code: it hands the comparison the amounts as
+# they were before the corruption.
+SIDE_TYPE = """
+CREATE TYPE hostile_amount AS (value numeric(18,2), line integer);
+CREATE FUNCTION hostile_amount_text(a hostile_amount) RETURNS text LANGUAGE sql IMMUTABLE AS
+$$SELECT ((a).value - CASE WHEN (a).line = 1 THEN 1 ELSE 0 END)::text$$;
+CREATE CAST (hostile_amount AS text) WITH FUNCTION hostile_amount_text(hostile_amount);
+CREATE FUNCTION hostile_amount_numeric(a hostile_amount) RETURNS numeric LANGUAGE sql IMMUTABLE AS
+$$SELECT (a).value - CASE WHEN (a).line = 1 THEN 1 ELSE 0 END$$;
+CREATE CAST (hostile_amount AS numeric) WITH FUNCTION hostile_amount_numeric(hostile_amount);
+CREATE FUNCTION hostile_attack(d date) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    EXECUTE 'ALTER TABLE gl_entries RENAME COLUMN txn_amount TO txn_amount_real';
+    EXECUTE 'ALTER TABLE gl_entries ADD COLUMN txn_amount hostile_amount';
+    EXECUTE 'UPDATE gl_entries SET txn_amount = ROW(txn_amount_real, line_no)::hostile_amount';
+END
+$$;
+"""
+
+
+def test_column_of_a_side_type_with_its_own_cast(hostile: RunHostile) -> None:
+    run = hostile(Attack(install=SIDE_TYPE, phases=(CALL_ATTACK,)))
+    assert_not_ready(run.doc, run.code)
+    assert_corruption_found(run, verdicts=("MISMATCH", "FAILED"))

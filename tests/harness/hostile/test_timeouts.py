@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from harness.ledger import SETUP_LOCK
 from tests.harness.hostile.checks import TIMED_OUT, assert_candidate_failed, assert_not_ready
 from tests.harness.hostile.conftest import RunHostile
 from tests.harness.hostile.sides import CALL_ATTACK, Attack, enhanced_manifest
@@ -51,7 +50,10 @@ def test_timeout_enforced(hostile: RunHostile, attack: Attack) -> None:
     assert_candidate_failed(run, TIMED_OUT)
 
 
-LOCK = f"SELECT pg_advisory_lock({SETUP_LOCK})"
+# The advisory key the ledger serialised its appends on (harness.ledger APPEND_LOCK, now
+# SETUP_LOCK around its creation); a literal, so the attack stays the same whatever it is called.
+LEDGER_KEY = 72_616_101
+LOCK = f"SELECT pg_advisory_lock({LEDGER_KEY})"
 LOCKS = {
     "in-a-phase": Attack(phases=(("lock the ledger", LOCK),)),
     "at-install": Attack(install=f"{LOCK};\n"),

@@ -1,0 +1,51 @@
+"""A date whose input had rows while neither side wrote anything is NO_OUTPUT, never a match."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from harness.fingerprint import fingerprint
+from tests.conftest import TestDatabase
+from tests.harness.runs import DATES, config_with, run, seed_small
+from tests.helpers import invoke
+
+
+def test_a_date_already_processed_in_the_source_is_no_output_not_ready(
+    db: TestDatabase, tmp_path: Path
+) -> None:
+    seed_small(db, per_day=10)
+    with db.connect() as conn:  # as production would have left it: nothing NEW to process
+        conn.execute("UPDATE source.insurance_transaction SET status = 'PROCESSED'")
+    # without the bundled replay rule the side copies keep the processed status
+    _, doc = run(db, config_with(tmp_path, replay=False), tmp_path, dates=DATES[:1])
+    verdicts = {c["entity"]: c["verdict"] for c in doc["comparisons"]}
+    derived = ("journals", "gl_entries", "vouchers", "voucher_lines", "export")
+    assert {e: verdicts[e] for e in derived} == dict.fromkeys(derived, "NO_OUTPUT")
+    assert doc["verdict"]["label"] == "NOT READY"
+    assert (
+        "2024-03-01: NO_OUTPUT: both sides processed 0 of 10 input row(s): nothing to compare"
+        in (doc["verdict"]["reasons"])
+    )
+    assert doc["verdict"]["counts"]["NO_OUTPUT"] == len(derived)
+
+
+def test_a_date_production_already_processed_is_replayed_as_it_was_before(
+    db: TestDatabase, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seed_small(db, per_day=10)
+    processed = invoke(capsys, "process", "--side", "legacy", "--date", "2024-03-01", "--dsn", db.uri)
+    assert processed.code == 0, processed.err
+    with db.connect() as conn:
+        before = fingerprint(conn, "source", "insurance_transaction")
+        assert conn.execute(
+            "SELECT count(*) FROM source.insurance_transaction WHERE status = 'NEW' "
+            "AND business_date = '2024-03-01'"
+        ).fetchone() == (0,)
+    _, doc = run(db, config_with(tmp_path), tmp_path, dates=DATES[:1])
+    assert doc["verdict"]["label"] == "READY", doc["verdict"]["reasons"]
+    journals = next(c for c in doc["comparisons"] if c["entity"] == "journals")
+    assert journals["counts"]["control_rows"] > 0
+    with db.connect() as conn:
+        assert fingerprint(conn, "source", "insurance_transaction") == before
