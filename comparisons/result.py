@@ -18,6 +18,8 @@ class Verdict(StrEnum):
     FAILED = "FAILED"  # a side failed: decided by the runner, never here
     # the date had input rows, yet neither side wrote any output: decided by the runner
     NO_OUTPUT = "NO_OUTPUT"
+    # matched when compared, but a later date's processing changed it and now it does not
+    REWRITTEN = "REWRITTEN"
 
 
 @dataclass(frozen=True)

@@ -163,8 +163,7 @@ def _replay(conn: Connection, space: SideSpace, table: str, columns: dict[str, s
     if not columns:
         return
     assignments = sql.SQL(", ").join(
-        sql.SQL("{} = {}").format(sql.Identifier(c), sql.SQL(e))
-        for c, e in columns.items()
+        sql.SQL("{} = {}").format(sql.Identifier(c), sql.SQL(e)) for c, e in columns.items()
     )
     conn.execute(sql.SQL("UPDATE {} SET {}").format(sql.Identifier(space.schema, table), assignments))
 

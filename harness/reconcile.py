@@ -38,6 +38,10 @@ class DateOutcome:
     invariants: tuple[dict[str, Any], ...]
     transactions: int
 
+    def with_rewritten(self, rewritten: list[Comparison]) -> DateOutcome:
+        """The outcome plus results of earlier dates this date's processing rewrote."""
+        return replace(self, results=(*self.results, *rewritten))
+
     def verdicts(self) -> Counter[str]:
         return Counter(str(r.verdict) for r in self.results)
 
@@ -100,7 +104,9 @@ def compare_date(
             Comparison.failed(day.isoformat(), s.name, list(s.key), error) for s in config.entities
         )
         return DateOutcome(day, results, (), transactions)
-    results = tuple(_compare(reader, config, spec, spaces, day, max_detail_rows) for spec in config.entities)
+    results = tuple(
+        compare_entity(reader, config, spec, spaces, day, max_detail_rows) for spec in config.entities
+    )
     results = no_output(results, _inputs(reader, config, control.schema, day), transactions)
     invariants = tuple(inv for space in spaces for inv in _invariants(reader, config, space, day))
     return DateOutcome(day, results, invariants, transactions)
@@ -144,7 +150,7 @@ def _inputs(reader: Connection, config: Config, schema: str, day: date) -> dict[
     return found
 
 
-def _compare(
+def compare_entity(
     reader: Connection,
     config: Config,
     spec: comparisons.EntitySpec,

@@ -136,7 +136,8 @@ def _reason(result: dict[str, Any]) -> str:
     unexplained = counts.get("unexplained")
     if unexplained is not None:
         parts.append(f"{unexplained} unexplained")
-    return f"{head} ({', '.join(parts)})" if parts else head
+    found = f"{head} ({', '.join(parts)})" if parts else head
+    return f"{found}: {result['error']}" if result["verdict"] == Verdict.REWRITTEN else found
 
 
 def _entities(comparisons: list[dict[str, Any]]) -> list[str]:

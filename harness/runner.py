@@ -21,6 +21,7 @@ import comparisons
 from harness import ledger
 from harness.config import Config
 from harness.database import Connection, Database, redact
+from harness.drift import DriftCheck
 from harness.ledger.entries import Comparison, RunFinished, RunStatus
 from harness.ledger.runs import RunRecord
 from harness.progress import Progress
@@ -61,11 +62,14 @@ class Runner:
     # ---- dates -----------------------------------------------------------------------------
     def _process_dates(self, conn: Connection, state: RunState, plan: RunPlan) -> None:
         sessions = tuple(SideSession(self.database, s, plan.phase_timeout) for s in state.spaces)
+        drift = DriftCheck(self.config, state.spaces, plan.max_detail_rows)
         with connect_reader(self.database, state.reader) as reader:
             for day in state.dates:
                 if day in state.done:
                     self.progress.status(f"{day}: replaying (already recorded)")
                     self._execute_both(sessions, state, day, plan)
+                    grant_reader(conn, state.reader, state.spaces)
+                    drift.after(reader, day)  # its baselines only: what it found is recorded
                     continue
                 executions = self._execute_both(sessions, state, day, plan)
                 started = time.perf_counter()
@@ -74,6 +78,7 @@ class Runner:
                 outcome = compare_date(
                     reader, self.config, state.spaces, day, executions, plan.max_detail_rows
                 )
+                outcome = outcome.with_rewritten(drift.after(reader, day))
                 self._record(conn, state, executions, outcome, time.perf_counter() - started)
                 state.done.add(day)
                 self.progress.line(outcome.progress_line())

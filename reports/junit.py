@@ -13,7 +13,7 @@ from typing import Any
 
 from reports.summary import comparison_details, comparison_summary
 
-FAILING = frozenset({"MISMATCH", "FAILED", "NO_OUTPUT"})
+FAILING = frozenset({"MISMATCH", "FAILED", "NO_OUTPUT", "REWRITTEN"})
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 

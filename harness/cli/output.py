@@ -15,6 +15,7 @@ SHORT = {
     "MISMATCH": "DIFF",
     "FAILED": "FAIL",
     "NO_OUTPUT": "NONE",
+    "REWRITTEN": "RWRT",
     "NOT RUN": "-",
 }
 

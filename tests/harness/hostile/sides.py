@@ -3,9 +3,9 @@
 A hostile side is a directory holding a manifest.toml whose install list is enhanced's own
 files (absolute paths, read from enhanced/manifest.toml at test time) followed by the
 attack's ``hostile.sql``; its phases are enhanced's, then a phase that corrupts its own
-books (one cent is not enough to be sure: a whole unit on every first GL line of the
-date), then the attack's phases. So a run that ends READY means the attack steered the
-verdict; a correct harness reports it NOT READY whatever the attack does.
+books (txn_amount + 1 on every first GL line of the date), then the attack's phases.
+So a run that ends READY means the attack steered the verdict; a correct harness reports
+it NOT READY whatever the attack does.
 """
 
 from __future__ import annotations
@@ -81,8 +81,6 @@ class Attack:
     phases: tuple[tuple[str, str], ...] = ()
     export: dict[str, str] | None = None
     corrupt: bool = True
-    # Phases run before the corruption (e.g. a view must replace gl_entries after it).
-    corrupt_last: bool = False
 
 
 def enhanced_manifest() -> dict[str, Any]:
@@ -102,12 +100,7 @@ def build_side(directory: Path, attack: Attack, *, tag: str, harness_user: str) 
     (directory / "hostile.sql").write_text(_fill(HELPERS + attack.install, fill), encoding="utf-8")
     phases = [(str(p["name"]), str(p["sql"])) for p in manifest["phases"]]
     extra = [(name, _fill(text, fill)) for name, text in attack.phases]
-    if attack.corrupt and attack.corrupt_last:
-        phases += [*extra, CORRUPT]
-    elif attack.corrupt:
-        phases += [CORRUPT, *extra]
-    else:
-        phases += extra
+    phases += [CORRUPT, *extra] if attack.corrupt else extra
     manifest["name"] = "hostile"
     manifest["description"] = "enhanced plus an attack on the harness (tests/harness/hostile)"
     manifest["install"] = [str(ENHANCED / name) for name in manifest["install"]] + ["hostile.sql"]

@@ -18,10 +18,10 @@ def test_neutral_candidate_is_ready(hostile: RunHostile) -> None:
 
 def test_corruption_alone_is_a_mismatch(hostile: RunHostile) -> None:
     """The corruption every hostile side carries is seen: gl_entries MISMATCH, NOT READY."""
-    run = hostile(Attack(), dates=TWO_DATES)
+    run = hostile(Attack())
     assert_not_ready(run.doc, run.code)
     assert run.code == 1
     assert_control_ok(run)
-    assert [e["status"] for e in run.executions("candidate")] == ["OK", "OK"]
+    assert [e["status"] for e in run.executions("candidate")] == ["OK"]
     assert_corruption_found(run)
     assert {c["verdict"] for c in run.comparisons("gl_entries")} == {"MISMATCH"}

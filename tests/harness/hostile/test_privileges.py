@@ -18,7 +18,7 @@ from tests.harness.hostile.checks import (
 from tests.harness.hostile.conftest import RunHostile, Seeded
 from tests.harness.hostile.sides import CALL_ATTACK, Attack
 
-# Files a successful COPY ... TO PROGRAM / TO file would write, under the server's /tmp.
+# The file a successful COPY ... TO PROGRAM would create, in the server's /tmp.
 PWNED = "/tmp/hostile-pwned-{tag}"
 
 # plpgsql bodies of hostile_attack(d date): each needs a privilege the side does not have.
@@ -30,12 +30,9 @@ REFUSED = {
         "UPDATE source.insurance_transaction SET description = description WHERE business_date = d;\n"
         "    INSERT INTO source.hostile_canary (tag, note) VALUES ('{tag}', 'updated the source');"
     ),
-    "write-ledger": "INSERT INTO harness.entry SELECT * FROM harness.entry WHERE false;",
     "lock-ledger": "LOCK TABLE harness.entry IN ACCESS EXCLUSIVE MODE;",
     "pg-read-file": "PERFORM pg_read_file('PG_VERSION');",
-    "pg-ls-dir": "PERFORM pg_ls_dir('.');",
     "copy-to-program": f"EXECUTE format('COPY (SELECT 1) TO PROGRAM %L', 'touch {PWNED}');",
-    "copy-to-file": f"EXECUTE format('COPY (SELECT 1) TO %L', '{PWNED}.out');",
 }
 
 # GRANTs (and the like) of something the side does not own or administer.
@@ -44,7 +41,6 @@ GRANTS = {
     "grant-usage-on-control": (
         "EXECUTE format('GRANT USAGE ON SCHEMA %I TO CURRENT_USER', hostile_control_schema());"
     ),
-    "grant-usage-on-ledger": "EXECUTE 'GRANT USAGE ON SCHEMA harness TO CURRENT_USER';",
     "alter-role-superuser": "EXECUTE 'ALTER ROLE CURRENT_USER SUPERUSER';",
     "grant-read-server-files": "EXECUTE 'GRANT pg_read_server_files TO CURRENT_USER';",
     "grant-harness-user": "EXECUTE format('GRANT %I TO CURRENT_USER', '{harness_user}');",
@@ -64,8 +60,8 @@ def attack_function(body: str) -> str:
 
 
 def pwned_files(tag: str) -> list[Path]:
-    base = PWNED.replace("{tag}", tag)
-    return [path for path in (Path(base), Path(base + ".out")) if path.exists()]
+    path = Path(PWNED.replace("{tag}", tag))
+    return [path] if path.exists() else []
 
 
 def remove(paths: list[Path]) -> None:

@@ -1,0 +1,106 @@
+"""Books drift: a date's verdict holds for its rows as the run finally left them.
+
+When a date is compared, each entity's rows of that date get a fingerprint per side
+(count + order-independent hash, ignored columns left out). After every later date the
+fingerprints of all the run's dates so far are recomputed, one grouped query per entity
+and side; a date whose rows changed on either side is compared again. If it still matches
+(both sides rewrote it alike), the new state becomes its baseline; if not, it is
+REWRITTEN, naming the date whose processing changed it: a verdict of its own, never ready.
+
+The grouped query is the entity's own query with its ``<column> = :business_date``
+predicate widened to the run's dates and that column added to its output. An entity
+whose query has no such predicate (the export: one file set per date, written once) is
+not drift-checked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date
+from importlib.resources import files
+
+from sqlglot import exp
+
+import comparisons
+from comparisons.qualify import DATE_PARAMETER, qualify, render
+from comparisons.result import Verdict
+from harness.config import Config
+from harness.database import Connection
+from harness.isolation import SideSpace
+from harness.ledger.entries import Comparison
+from harness.reconcile import compare_entity
+
+DATE_ALIAS = "_harness_date"
+FINGERPRINT = files("harness.sql").joinpath("drift_fingerprint.sql").read_text(encoding="utf-8")
+Print = tuple[int, int]  # rows, digest
+
+
+def dated_query(query: exp.Query, dates: list[date]) -> exp.Query | None:
+    """The query over ``dates`` with its date column as DATE_ALIAS, or None if not expressible."""
+    found = [p for p in query.find_all(exp.Placeholder) if p.name == DATE_PARAMETER]
+    if len(found) != 1 or not isinstance(query, exp.Select):
+        return None
+    widened = query.copy()
+    placeholder = next(p for p in widened.find_all(exp.Placeholder) if p.name == DATE_PARAMETER)
+    predicate = placeholder.parent
+    if not isinstance(predicate, exp.EQ):
+        return None
+    column = predicate.left if predicate.right is placeholder else predicate.right
+    if not isinstance(column, exp.Column):
+        return None
+    days = [exp.cast(exp.Literal.string(d.isoformat()), exp.DataType.build("date")) for d in dates]
+    predicate.replace(exp.In(this=column.copy(), expressions=days))
+    return widened.select(exp.alias_(column.copy(), DATE_ALIAS, quoted=True))
+
+
+def fingerprints(
+    conn: Connection, spec: comparisons.EntitySpec, schema: str, dates: list[date]
+) -> dict[str, Print] | None:
+    """Per date: the fingerprint of the entity's rows on one side (None: not drift-checked)."""
+    query = dated_query(spec.parsed, dates)
+    if query is None:
+        return None
+    rendered = render(qualify(query, schema)).replace("%", "%%")  # one parameter, ours
+    statement = FINGERPRINT.format(alias=DATE_ALIAS, query=rendered)
+    rows = conn.execute(statement.encode(), (list(spec.ignore),)).fetchall()
+    found = {str(day): (int(n), int(digest)) for day, n, digest in rows}
+    return {d.isoformat(): found.get(d.isoformat(), (0, 0)) for d in dates}
+
+
+@dataclass
+class DriftCheck:
+    """Baselines of the dates compared so far, and the check after each later date."""
+
+    config: Config
+    spaces: tuple[SideSpace, SideSpace]
+    max_detail_rows: int
+    baselines: dict[tuple[str, str], tuple[Print, Print]] = field(default_factory=dict)
+    dates: list[date] = field(default_factory=list)
+
+    def after(self, reader: Connection, day: date) -> list[Comparison]:
+        """Record ``day``'s baselines; compare again every earlier date whose rows changed."""
+        self.dates.append(day)
+        rewritten = []
+        for spec in self.config.entities:
+            prints = [fingerprints(reader, spec, s.schema, self.dates) for s in self.spaces]
+            if prints[0] is None or prints[1] is None:
+                continue
+            for earlier in self.dates:
+                now = (prints[0][earlier.isoformat()], prints[1][earlier.isoformat()])
+                key = (earlier.isoformat(), spec.name)
+                if key in self.baselines and self.baselines[key] != now:
+                    rewritten.extend(self._compare_again(reader, spec, earlier, day))
+                self.baselines[key] = now
+        return rewritten
+
+    def _compare_again(
+        self, reader: Connection, spec: comparisons.EntitySpec, earlier: date, by: date
+    ) -> list[Comparison]:
+        result = compare_entity(reader, self.config, spec, self.spaces, earlier, self.max_detail_rows)
+        if result.verdict in (Verdict.MATCH, Verdict.ACCEPTED):
+            return []  # both sides rewrote it alike: the books still agree
+        reason = (
+            f"compared {result.verdict} after the processing of {by} rewrote {earlier}'s {spec.name} "
+            f"(it matched when first compared){': ' + result.error if result.error else ''}"
+        )
+        return [replace(result, verdict=Verdict.REWRITTEN, error=reason)]
