@@ -36,11 +36,13 @@ FLAGGED = frozenset(
 
 def build(doc: dict[str, Any]) -> dict[str, Any]:
     """Everything the templates need, keyed by section."""
+    counts = {v: doc["verdict"]["counts"].get(v, 0) for v in VERDICTS}
     return {
         "doc": doc,
         "run": doc["run"],
-        "verdict": doc["verdict"],
-        "verdicts": VERDICTS,
+        "verdict": {**doc["verdict"], "counts": counts},
+        # the four everyday verdicts always; NO_OUTPUT and REWRITTEN only when they occurred
+        "verdicts": [v for v in VERDICTS if v in VERDICTS[:4] or counts[v]],
         "duration": _duration(doc["run"]),
         "scope": _scope(doc),
         "matrix": _matrix(doc),
