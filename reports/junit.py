@@ -69,6 +69,8 @@ def _suite(
         ("verdict", doc["verdict"]["label"]),
         ("control", doc["sides"]["control"]["side"]),
         ("candidate", doc["sides"]["candidate"]["side"]),
+        # the chain head as of this run: 'harness verify-ledger --anchor SEQ:HASH' proves it later
+        ("ledger_anchor", f"{doc['run']['ledger_seq'][1]}:{doc['run']['ledger_hash']}"),
     ):
         ET.SubElement(properties, "property", {"name": name, "value": _text(item)})
     for comparison in comparisons:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 
 import click
@@ -11,7 +13,7 @@ from harness.cli.common import EXIT_MISMATCH, EXIT_OK, dsn_option
 from harness.cli.output import print_summary, write_outputs
 from harness.config import load_config
 from harness.database import open_database
-from harness.errors import RunNotFound
+from harness.errors import InvalidInput, RunNotFound
 from harness.gate import evaluate, load_policy
 from harness.history import NO_RUNS, all_documents, latest_run_id, run_document, summaries
 
@@ -57,26 +59,56 @@ def show(run_id: str | None, dsn: str | None) -> int:
 
 
 @click.command("verify-ledger")
+@click.option(
+    "--anchor",
+    "anchor_text",
+    metavar="SEQ:HASH|run.json",
+    help="Also prove the ledger still holds this chain head (from a run's console, run.json or JUnit).",
+)
 @dsn_option
-def verify_ledger(dsn: str | None) -> int:
+def verify_ledger(anchor_text: str | None, dsn: str | None) -> int:
     """Recompute the ledger's hash chain; exit 1 if any entry was altered or removed.
+
+    With --anchor, also prove that the entry a run recorded as its head is still there
+    unchanged: truncation, rehashing and forged entries before it are caught this way.
+    With HARNESS_LEDGER_KEY set, the chain is verified as HMAC-SHA256.
 
     \b
     Example:
       harness verify-ledger
+      harness verify-ledger --anchor ./harness-report/20261125_101500_ab12/run.json
+      harness verify-ledger --anchor 412:9f2c...e1
     """
+    anchor = parse_anchor(anchor_text) if anchor_text else None
     with open_database(dsn) as database, database.connect() as conn:
         if not ledger.ledger_exists(conn):
             click.echo("ledger is empty: nothing to verify")
-            return EXIT_OK
+            return EXIT_MISMATCH if anchor else EXIT_OK
         checked, problems = ledger.verify_chain(conn)
+        if anchor and (missing := ledger.anchor_problem(conn, anchor)):
+            problems.append(ledger.ChainProblem(anchor.seq, missing))
     for problem in problems:
         click.echo(f"entry {problem.seq}: {problem.problem}")
     if problems:
         click.echo(f"ledger TAMPERED: {len(problems)} problem(s) in {checked} entries")
         return EXIT_MISMATCH
-    click.echo(f"ledger OK: {checked} entries, hash chain intact")
+    held = f"; anchor {anchor.seq} held" if anchor else ""
+    click.echo(f"ledger OK: {checked} entries, hash chain intact{held}")
     return EXIT_OK
+
+
+def parse_anchor(text: str) -> ledger.Anchor:
+    """SEQ:HASH, or the path of a run.json whose run names its last ledger entry."""
+    if Path(text).is_file():
+        try:
+            run = json.loads(Path(text).read_text(encoding="utf-8"))["run"]
+            return ledger.Anchor(int(run["ledger_seq"][1]), str(run["ledger_hash"]))
+        except (ValueError, KeyError, TypeError, IndexError) as exc:
+            raise InvalidInput(f"{text} is not a run.json with run.ledger_seq and run.ledger_hash") from exc
+    seq, _, digest = text.partition(":")
+    if not seq.isdigit() or not re.fullmatch(r"[0-9a-f]{64}", digest):
+        raise InvalidInput(f"--anchor {text!r}: give SEQ:HASH (64 hex digits) or the path of a run.json")
+    return ledger.Anchor(int(seq), digest)
 
 
 @click.command()

@@ -8,7 +8,9 @@ date and entity, and ``run_finished``. Reports are rendered from these entries a
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib.resources import files
@@ -22,6 +24,7 @@ from harness.ledger.entries import Record, read_entry
 
 LEDGER_SCHEMA = "harness"
 GENESIS = "0" * 64
+KEY_VARIABLE = "HARNESS_LEDGER_KEY"
 SETUP_LOCK = 72_616_101  # advisory lock key serialising the ledger's creation
 # Appends lock the entry table itself: no side can take that lock (it has no privilege on
 # the table), so a side holding advisory locks can never block the ledger.
@@ -51,9 +54,18 @@ def canonical(body: dict[str, Any]) -> str:
     return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
+def ledger_key() -> bytes | None:
+    """HARNESS_LEDGER_KEY: with it the chain is HMAC-SHA256, so no one without it can rehash."""
+    key = os.environ.get(KEY_VARIABLE)
+    return key.encode() if key else None
+
+
 def entry_hash(prev_hash: str, seq: int, run_id: str, kind: str, body_text: str) -> str:
-    material = "\x1f".join((prev_hash, str(seq), run_id, kind, body_text))
-    return hashlib.sha256(material.encode()).hexdigest()
+    material = "\x1f".join((prev_hash, str(seq), run_id, kind, body_text)).encode()
+    key = ledger_key()
+    if key:
+        return hmac.new(key, material, hashlib.sha256).hexdigest()
+    return hashlib.sha256(material).hexdigest()
 
 
 def ensure_ledger(conn: Connection) -> None:
@@ -96,7 +108,11 @@ def append_bodies(conn: Connection, run_id: str, items: Sequence[tuple[str, dict
     with conn.transaction():
         conn.execute(LOCK_TIMEOUT)
         _locked(conn, APPEND_LOCK)
-        last = conn.execute("SELECT seq, hash FROM harness.entry ORDER BY seq DESC LIMIT 1").fetchone()
+        last = conn.execute(
+            "SELECT seq, hash, prev_hash, run_id, kind, body FROM harness.entry ORDER BY seq DESC LIMIT 1"
+        ).fetchone()
+        if last and entry_hash(last[2], int(last[0]), last[3], last[4], last[5]) != last[1]:
+            raise LedgerError(_mode_mismatch(int(last[0])))
         seq, prev = (int(last[0]), str(last[1])) if last else (0, GENESIS)
         rows = []
         for kind, body in items:
@@ -130,6 +146,14 @@ class ChainProblem:
     problem: str
 
 
+def _mode_mismatch(seq: int) -> str:
+    mode = "with" if ledger_key() else "without"
+    return (
+        f"the ledger's last entry ({seq}) does not verify {mode} {KEY_VARIABLE}: it was altered, or the "
+        f"ledger is keyed differently; run 'harness verify-ledger' (a ledger is keyed from its first entry)"
+    )
+
+
 def verify_chain(conn: Connection) -> tuple[int, list[ChainProblem]]:
     """Recompute every hash; returns (entries checked, problems found)."""
     rows = conn.execute(
@@ -142,7 +166,10 @@ def verify_chain(conn: Connection) -> tuple[int, list[ChainProblem]]:
         if prev != expected_prev:
             problems.append(ChainProblem(seq, "prev_hash does not match the previous entry's hash"))
         if entry_hash(prev, seq, run_id, kind, body) != digest:
-            problems.append(ChainProblem(seq, f"content of this {kind} entry of run {run_id} was altered"))
+            hint = "" if ledger_key() else f" (or written with {KEY_VARIABLE} set)"
+            problems.append(
+                ChainProblem(seq, f"content of this {kind} entry of run {run_id} was altered{hint}")
+            )
         expected_prev, expected_seq = digest, seq + 1
     return len(rows), problems
 
@@ -159,3 +186,29 @@ def require_intact(conn: Connection) -> None:
             f"{len(problems)} problem(s) in {checked} entries); nothing read from it can be trusted: "
             "run 'harness verify-ledger' and restore the ledger from a backup"
         )
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """A chain head kept outside the database: the entry at ``seq`` has hash ``digest``."""
+
+    seq: int
+    digest: str
+
+    def __str__(self) -> str:
+        return f"{self.seq}:{self.digest}"
+
+
+def anchor_problem(conn: Connection, anchor: Anchor) -> str | None:
+    """Why the ledger does not contain ``anchor`` unchanged, or None if it does."""
+    row = conn.execute("SELECT hash FROM harness.entry WHERE seq = %s", (anchor.seq,)).fetchone()
+    if row is None:
+        return f"entry {anchor.seq} of the anchor is gone: the ledger was truncated"
+    if row[0] != anchor.digest:
+        return f"entry {anchor.seq} no longer has the anchored hash: the ledger was rewritten up to it"
+    return None
+
+
+def head(conn: Connection) -> Anchor | None:
+    row = conn.execute("SELECT seq, hash FROM harness.entry ORDER BY seq DESC LIMIT 1").fetchone()
+    return Anchor(int(row[0]), str(row[1])) if row else None

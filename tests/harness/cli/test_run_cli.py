@@ -46,7 +46,8 @@ def test_run_history_show_report_verify_and_gate(
     assert lines[0].startswith("date")
     assert lines[1].startswith("2024-03-01")
     assert " READY; " in lines[3]
-    assert lines[-1] == f"report: {tmp_path / 'report' / 'report.html'}"
+    assert lines[-2] == f"report: {tmp_path / 'report' / 'report.html'}"
+    assert lines[-1].startswith("ledger anchor: ")
     for name in ("report.html", "run.json", "junit.xml"):
         assert (tmp_path / "report" / name).is_file()
     assert "harness_" in (tmp_path / "run.prom").read_text()
