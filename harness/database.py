@@ -75,13 +75,14 @@ class Database:
         return redact(self.uri)
 
     def psql_command(self) -> str:
-        return f"{self.psql_binary} '{self.uri}'"
+        # Never print a password: psql asks for it (or reads PGPASSWORD / ~/.pgpass).
+        return f"{self.psql_binary} '{redact(self.uri)}'"
 
 
 # A password in a URI's user info or query string, or a key=value DSN's password field.
 URI_PASSWORD = re.compile(r"(://[^:/@\s]*:)[^@\s]*@")
 QUERY_PASSWORD = re.compile(r"([?&]password=)[^&\s]*", re.IGNORECASE)
-KEYWORD_PASSWORD = re.compile(r"(\bpassword\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s']\S*)", re.IGNORECASE)
+KEYWORD_PASSWORD = re.compile(r"(\bpassword\s*=\s*)(?!\*\*\*(?:[&\s]|$))('(?:[^'\\]|\\.)*'|[^\s']\S*)", re.I)
 
 
 def redact(text: str) -> str:
