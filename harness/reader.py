@@ -11,6 +11,7 @@ would run the side's code while the harness reads.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from importlib.resources import files
 
 from psycopg import sql
 from sqlglot import exp
@@ -24,6 +25,7 @@ SELECT c.relname, c.relkind, c.relrowsecurity
 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 WHERE n.nspname = %s AND c.relname = ANY(%s)
 """
+SIDE_TYPED = files("harness.sql").joinpath("side_typed_columns.sql").read_text(encoding="utf-8")
 KINDS = {"r": "table", "p": "partitioned table", "m": "materialized view", "v": "view", "f": "foreign table"}
 
 
@@ -69,4 +71,10 @@ def refused_relations(conn: Connection, space: SideSpace, tables: list[str]) -> 
             )
         if row_security:
             return f"the {space.label}'s {name} has row-level security enabled; the comparison refuses it"
+    typed = conn.execute(SIDE_TYPED, {"schema": space.schema, "tables": tables}).fetchone()
+    if typed:
+        return (
+            f"the {space.label}'s {typed[0]}.{typed[1]} has the type {typed[2]}, which is not built in; "
+            "its casts and operators would be side code, so the comparison reads only built-in types"
+        )
     return None

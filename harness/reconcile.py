@@ -17,6 +17,7 @@ from psycopg import sql
 
 import comparisons
 from comparisons.export import TABLE as EXPORT_TABLE
+from comparisons.qualify import parse_query
 from comparisons.result import Verdict
 from harness.config import Config
 from harness.database import Connection, first_line
@@ -183,7 +184,11 @@ def compare_entity(
 
 
 def _invariants(reader: Connection, config: Config, space: SideSpace, day: date) -> list[dict[str, Any]]:
+    tables = sorted({t for inv in config.invariants for t in referenced_tables(parse_query(inv.query))})
+    refused = refused_relations(reader, space, tables)
     try:
+        if refused:
+            raise comparisons.InvariantQueryError(refused)
         results = comparisons.check_invariants(reader, config.invariants, space.schema, day)
     except comparisons.ComparisonError as exc:
         return [

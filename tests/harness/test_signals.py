@@ -34,12 +34,13 @@ def test_a_terminated_run_is_recorded_interrupted_and_cleans_up(
     _, err = process.communicate(timeout=60)
     assert process.returncode == code, err
     with db.connect() as conn:
-        status = conn.execute(
-            "SELECT body::jsonb->>'status' FROM harness.entry WHERE kind = 'run_finished'"
+        run_id, status = conn.execute(
+            "SELECT run_id, body::jsonb->>'status' FROM harness.entry WHERE kind = 'run_finished'"
         ).fetchone()
-        leftovers = conn.execute(
-            "SELECT (SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'run\\_%'), "
-            "(SELECT count(*) FROM pg_roles WHERE rolname LIKE 'harness\\_run\\_%')"
+        leftovers = conn.execute(  # roles are the server's: other tests' runs may have theirs
+            "SELECT (SELECT count(*) FROM pg_namespace WHERE nspname LIKE %s), "
+            "(SELECT count(*) FROM pg_roles WHERE rolname LIKE %s)",
+            (f"run_{run_id}%", f"harness_run_{run_id}%"),
         ).fetchone()
-    assert status == ("interrupted",)
+    assert status == "interrupted"
     assert leftovers == (0, 0)
