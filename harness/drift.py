@@ -19,13 +19,14 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from importlib.resources import files
 
+import psycopg
 from sqlglot import exp
 
 import comparisons
 from comparisons.qualify import DATE_PARAMETER, qualify, render
 from comparisons.result import Verdict
 from harness.config import Config
-from harness.database import Connection
+from harness.database import Connection, first_line
 from harness.isolation import SideSpace
 from harness.ledger.entries import Comparison
 from harness.reconcile import compare_entity
@@ -77,12 +78,24 @@ class DriftCheck:
     baselines: dict[tuple[str, str], tuple[Print, Print]] = field(default_factory=dict)
     dates: list[date] = field(default_factory=list)
 
-    def after(self, reader: Connection, day: date) -> list[Comparison]:
-        """Record ``day``'s baselines; compare again every earlier date whose rows changed."""
+    def after(self, reader: Connection, day: date, compared: tuple[Comparison, ...] = ()) -> list[Comparison]:
+        """Record ``day``'s baselines; compare again every earlier date whose rows changed.
+
+        An entity that FAILED on ``day`` is not fingerprinted that day (its relations may be
+        missing or refused); it is checked again once it compares.
+        """
         self.dates.append(day)
+        failed = {c.entity for c in compared if c.verdict is Verdict.FAILED}
         rewritten = []
         for spec in self.config.entities:
-            prints = [fingerprints(reader, spec, s.schema, self.dates) for s in self.spaces]
+            if spec.name in failed:
+                continue
+            try:
+                prints = [fingerprints(reader, spec, s.schema, self.dates) for s in self.spaces]
+            except psycopg.Error as exc:
+                reason = f"the books drift check could not read {spec.name}: {first_line(exc)}"
+                rewritten.append(Comparison.failed(day.isoformat(), spec.name, list(spec.key), reason))
+                continue
             if prints[0] is None or prints[1] is None:
                 continue
             for earlier in self.dates:

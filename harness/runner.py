@@ -78,7 +78,7 @@ class Runner:
                 outcome = compare_date(
                     reader, self.config, state.spaces, day, executions, plan.max_detail_rows
                 )
-                outcome = outcome.with_rewritten(drift.after(reader, day))
+                outcome = outcome.with_rewritten(drift.after(reader, day, outcome.results))
                 self._record(conn, state, executions, outcome, time.perf_counter() - started)
                 state.done.add(day)
                 self.progress.line(outcome.progress_line())

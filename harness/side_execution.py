@@ -38,6 +38,7 @@ from harness.ledger.entries import ExecutionStatus, SideExecution
 from harness.source import set_search_path
 from harness.watchdog import Watchdog
 
+QUERY_CANCELED = "57014"
 # Read back around every phase; statement_timeout is the harness's per-transaction limit.
 CHECKED_SETTINGS = (*SESSION_SETTINGS, "search_path")
 SESSION_STATE = """
@@ -170,7 +171,8 @@ class SideSession:
                     result = self._phases(conn, day, check, watchdog, on_phase)
                     exports = self._export(conn, day, out_dir, watchdog)
                 except SideFailed as exc:
-                    if not watchdog.fired:
+                    cancelled = exc.sqlstate == QUERY_CANCELED and self.limit
+                    if not (watchdog.fired or cancelled):
                         raise
                     raise self._timed_out(exc, day) from exc
         except SideFailed as exc:

@@ -87,6 +87,7 @@ def test_suite_properties_and_time(not_ready_doc: dict[str, Any]) -> None:
         "verdict": "NOT READY",
         "control": "legacy",
         "candidate": "enhanced",
+        "ledger_anchor": f"{not_ready_doc['run']['ledger_seq'][1]}:{not_ready_doc['run']['ledger_hash']}",
     }
 
 
