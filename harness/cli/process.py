@@ -6,6 +6,7 @@ from datetime import date
 from pathlib import Path
 
 import click
+from psycopg import sql
 
 from harness.cli.common import DATE, dsn_option, echo_err, source_schema_option
 from harness.database import Connection, open_database
@@ -49,6 +50,7 @@ def process(
         if not schema_exists(conn, schema):
             echo_err(f"installing {side.name} into schema {schema!r}")
             install_side(conn, side, schema)
+        warn_if_processed(conn, source_schema, business_date)
         result = process_date(conn, side, schema, source_schema, business_date)
         counts = date_counts(conn, schema, source_schema, business_date)
         print_result(result, counts)
@@ -62,6 +64,21 @@ def require_transactions(conn: Connection, source_schema: str, business_date: da
         raise InvalidInput(
             f"no transactions for {business_date} in schema {source_schema!r}; "
             f"seed it first: harness seed --from {business_date} --to {business_date}"
+        )
+
+
+def warn_if_processed(conn: Connection, source_schema: str, business_date: date) -> None:
+    row = conn.execute(
+        sql.SQL(
+            "SELECT count(*) FILTER (WHERE status <> 'NEW'), count(*) FROM {} WHERE business_date = %s"
+        ).format(sql.Identifier(source_schema, "insurance_transaction")),
+        (business_date,),
+    ).fetchone()
+    if row and row[0]:
+        echo_err(
+            f"warning: {row[0]} of {row[1]} transactions of {business_date} were already processed; "
+            "only NEW ones are posted now. To compare both sides on this date, replay it: "
+            f"harness run --dates {business_date}"
         )
 
 

@@ -49,3 +49,15 @@ def test_a_date_production_already_processed_is_replayed_as_it_was_before(
     assert journals["counts"]["control_rows"] > 0
     with db.connect() as conn:
         assert fingerprint(conn, "source", "insurance_transaction") == before
+
+
+def test_processing_a_date_twice_warns_and_says_how_to_replay_it(
+    db: TestDatabase, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seed_small(db, per_day=5)
+    argv = ("process", "--side", "legacy", "--date", "2024-03-01", "--dsn", db.uri)
+    assert "already processed" not in invoke(capsys, *argv).err
+    again = invoke(capsys, *argv)
+    assert again.code == 0
+    assert "warning: 5 of 5 transactions of 2024-03-01 were already processed" in again.err
+    assert "harness run --dates 2024-03-01" in again.err
