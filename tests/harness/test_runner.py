@@ -160,11 +160,11 @@ def test_user_without_createrole_is_told_which_privilege_is_missing(db: TestData
     from harness.errors import IsolationError
     from tests.conftest import TestDatabase as Db
 
-    role = f"plain_{db.name}"
+    role, password = f"plain_{db.name}", f"pw_{db.name}"  # a password: servers may require one
     with db.connect() as conn:
-        conn.execute(f'CREATE ROLE "{role}" LOGIN')
+        conn.execute(f"CREATE ROLE \"{role}\" LOGIN PASSWORD '{password}'")
         conn.execute(f'GRANT CREATE ON DATABASE "{db.name}" TO "{role}"')
-    plain = Db(uri=make_conninfo(db.uri, user=role), name=db.name)
+    plain = Db(uri=make_conninfo(db.uri, user=role, password=password), name=db.name)
     seed_small(plain)
     try:
         with pytest.raises(

@@ -12,23 +12,25 @@ from harness.database import redact
 from tests.conftest import TestDatabase
 from tests.harness.runs import config_with, seed_small
 
-PASSWORD = "hunter2-Secret"
+FAKE_PASSWORD = "hunter2-Secret"
 
 
 def test_redact_masks_uri_and_key_value_forms() -> None:
-    assert redact(f"postgresql://u:{PASSWORD}@h/db") == "postgresql://u:***@h/db"
-    assert redact(f"postgresql://u@h/db?password={PASSWORD}&sslmode=require") == (
+    assert redact(f"postgresql://u:{FAKE_PASSWORD}@h/db") == "postgresql://u:***@h/db"
+    assert redact(f"postgresql://u@h/db?password={FAKE_PASSWORD}&sslmode=require") == (
         "postgresql://u@h/db?password=***&sslmode=require"
     )
-    assert redact(f"host=h password={PASSWORD} user=u") == "host=h password=*** user=u"
-    assert redact(f"host=h password='{PASSWORD} x' user=u") == "host=h password=*** user=u"
+    assert redact(f"host=h password={FAKE_PASSWORD} user=u") == "host=h password=*** user=u"
+    assert redact(f"host=h password='{FAKE_PASSWORD} x' user=u") == "host=h password=*** user=u"
 
 
 def test_a_dsn_password_appears_in_no_output(clean_db: TestDatabase, tmp_path: Path) -> None:
     seed_small(clean_db, per_day=5)
-    # The test server trusts local logins, so the password is accepted and ignored.
-    dsn = make_conninfo(clean_db.uri, password=PASSWORD)
-    assert conninfo_to_dict(dsn)["password"] == PASSWORD
+    # The embedded test server trusts local logins: a password there is accepted and ignored;
+    # an external server's DSN brings its real one.
+    given = conninfo_to_dict(clean_db.uri).get("password")
+    password = str(given) if given else FAKE_PASSWORD
+    dsn = make_conninfo(clean_db.uri, password=password)
     config = config_with(tmp_path)
     out = tmp_path / "out"
     run = [sys.executable, "-m", "harness", "run", "--dsn", dsn, "--config", str(config.path)]
@@ -61,5 +63,5 @@ def test_a_dsn_password_appears_in_no_output(clean_db: TestDatabase, tmp_path: P
         ledger_text = "".join(r[0] for r in conn.execute("SELECT body FROM harness.entry").fetchall())
     texts = [ran.stdout, ran.stderr, info.stdout, info.stderr, bad.stderr, ledger_text]
     texts += [p.read_text(errors="replace") for p in out.rglob("*") if p.is_file()]
-    assert all(PASSWORD not in text for text in texts)
+    assert all(password not in text for text in texts)
     assert "password=***" in ledger_text  # the command line is recorded, masked
