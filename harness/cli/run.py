@@ -17,6 +17,7 @@ from harness.database import Connection, Database, open_database
 from harness.history import run_document
 from harness.progress import Progress
 from harness.run_plan import RunRequest
+from harness.run_start import RunState
 from harness.runner import Runner
 from harness.source import source_exists
 from harness.synthetic.loader import date_range, seed
@@ -79,8 +80,8 @@ def run_command(
     """Run control and candidate over the same business dates, compare every entity,
     record the results in the ledger and write the reports.
 
-    Exit codes: 0 every date and entity MATCH or ACCEPTED, 1 any MISMATCH or FAILED,
-    2 usage or environment error, 130 interrupted (resume it with --resume RUN).
+    Exit codes: 0 ready (every date and entity MATCH or ACCEPTED), 1 not ready or incomplete,
+    2 usage or environment error, 3 a bug in the harness, 130 interrupted (then --resume RUN).
 
     \b
     Example:
@@ -89,9 +90,8 @@ def run_command(
       harness run --dates 2024-03-01,2024-03-04 --config my-pair.toml --metrics run.prom
       harness run --resume 20261125_101500_ab12
     """
-    config = load_config(config_path)
+    config, progress = load_config(config_path), Progress(quiet=quiet)
     business_dates = _dates(first, last, dates, demo, resume)
-    progress = Progress(quiet=quiet)
     with open_database(dsn) as database:
         if demo:
             _seed_demo(database, config, progress)
@@ -108,8 +108,13 @@ def run_command(
             yes=yes,
         )
         state = Runner(database, config, progress).run(request)
-        with database.connect() as conn:
-            doc = run_document(conn, state.run_id)
+        return _publish(database, state, metrics_path)
+
+
+def _publish(database: Database, state: RunState, metrics_path: Path | None) -> int:
+    """The run's reports written, its summary and ledger anchor printed; the exit code."""
+    with database.connect() as conn:
+        doc = run_document(conn, state.run_id)
     files = write_outputs(doc, state.out_dir, metrics_path)
     print_summary(doc)
     click.echo(f"report: {files.html.resolve()}")
