@@ -55,6 +55,7 @@ def report(database: Database, run_id: str, wall: float, args: argparse.Namespac
     control = sum(e["seconds"] for e in executions if e["label"] == "control")
     candidate = sum(e["seconds"] for e in executions if e["label"] == "candidate")
     compare = sum(e.body["compare_seconds"] for e in entries if e.kind == "date_finished")
+    drift = sum(e.body.get("drift_seconds", 0.0) for e in entries if e.kind == "date_finished")
     overhead = wall - control - candidate - compare
     print(f"run {run_id}: {args.days} dates x {args.per_day:,} transactions")
     print(f"  whole run (wall)         {wall:8.2f} s  100.0%")
@@ -62,6 +63,7 @@ def report(database: Database, run_id: str, wall: float, args: argparse.Namespac
         ("control executions", control),
         ("candidate executions", candidate),
         ("comparison + invariants", compare),
+        ("  of which drift check", drift),
         ("harness overhead", overhead),
         ("  of which setup", setup),
     ):

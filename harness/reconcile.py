@@ -46,13 +46,14 @@ class DateOutcome:
     def verdicts(self) -> Counter[str]:
         return Counter(str(r.verdict) for r in self.results)
 
-    def finished(self, compare_seconds: float) -> DateFinished:
+    def finished(self, compare_seconds: float, drift_seconds: float = 0.0) -> DateFinished:
         return DateFinished(
             business_date=self.business_date.isoformat(),
             transactions=self.transactions,
             verdicts=dict(self.verdicts()),
             invariants=list(self.invariants),
             compare_seconds=compare_seconds,
+            drift_seconds=drift_seconds,
         )
 
     def progress_line(self) -> str:

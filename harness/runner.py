@@ -78,8 +78,10 @@ class Runner:
                 outcome = compare_date(
                     reader, self.config, state.spaces, day, executions, plan.max_detail_rows
                 )
+                checked = time.perf_counter()
                 outcome = outcome.with_rewritten(drift.after(reader, day, outcome.results))
-                self._record(conn, state, executions, outcome, time.perf_counter() - started)
+                seconds = (time.perf_counter() - started, time.perf_counter() - checked)
+                self._record(conn, state, executions, outcome, seconds)
                 state.done.add(day)
                 self.progress.line(outcome.progress_line())
 
@@ -89,13 +91,13 @@ class Runner:
         state: RunState,
         executions: dict[str, Execution],
         outcome: DateOutcome,
-        seconds: float,
+        seconds: tuple[float, float],
     ) -> None:
         # A date is recorded whole or not at all, so a resumed run never records it twice.
         ledger.append_all(
             conn,
             state.run_id,
-            [*(e.to_record() for e in executions.values()), *outcome.results, outcome.finished(seconds)],
+            [*(e.to_record() for e in executions.values()), *outcome.results, outcome.finished(*seconds)],
         )
 
     def _execute_both(
