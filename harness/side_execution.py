@@ -39,6 +39,9 @@ from harness.source import set_search_path
 from harness.watchdog import Watchdog
 
 QUERY_CANCELED = "57014"
+# SQLSTATE classes of the environment: insufficient resources (disk full), system and
+# operator intervention other than a cancel (the server shutting down).
+ENVIRONMENT_CLASSES = {"53", "58", "XX"}
 # Read back around every phase; statement_timeout is the harness's per-transaction limit.
 CHECKED_SETTINGS = (*SESSION_SETTINGS, "search_path")
 SESSION_STATE = """
@@ -143,6 +146,17 @@ class SideSession:
                 "(did it change its own password or login?)"
             ) from None
 
+    def _server_still_up(self, failure: SideFailed) -> None:
+        """A failure the server caused (it died, the disk is full) is not the side's doing."""
+        if failure.sqlstate and failure.sqlstate[:2] in ENVIRONMENT_CLASSES:
+            raise DatabaseUnavailable(f"the database server failed, not the side: {failure}") from failure
+        try:
+            self.database.connect().close()
+        except DatabaseUnavailable as exc:
+            raise DatabaseUnavailable(
+                f"the database server went away while {self.space.side.name} ran: {exc}"
+            ) from exc
+
     def terminate(self, pid: int) -> None:
         with self.database.connect() as admin:
             admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
@@ -176,6 +190,7 @@ class SideSession:
                         raise
                     raise self._timed_out(exc, day) from exc
         except SideFailed as exc:
+            self._server_still_up(exc)
             return Execution(
                 self.space,
                 day,

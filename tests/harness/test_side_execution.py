@@ -53,3 +53,22 @@ def test_an_unexpected_exception_exits_3_with_its_traceback(
     assert "Traceback (most recent call last)" in result.err
     assert "RuntimeError: a bug in the harness" in result.err
     assert "bug in the harness (exit 3)" in result.err
+
+
+def test_a_full_disk_is_an_environment_error_not_a_side_failure(
+    db: TestDatabase, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # ENOSPC simulated by its SQLSTATE: this machine offers no small filesystem to fill.
+    seed_small(db, per_day=5)
+    config = config_with(tmp_path, candidate="disk_full")
+    result = invoke(
+        capsys, "run", "--dsn", db.uri, "--config", str(config.path), "--dates", "2024-03-01", "--quiet"
+    )
+    assert result.code == 2
+    assert "the database server failed, not the side" in result.err
+    assert "Traceback" not in result.err
+    with db.connect() as conn:
+        status = conn.execute(
+            "SELECT body::jsonb->>'status' FROM harness.entry WHERE kind = 'run_finished'"
+        ).fetchone()
+    assert status == ("failed",)
