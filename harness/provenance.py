@@ -9,13 +9,17 @@ from typing import Any
 import psycopg
 
 from harness.isolation import SideSpace
+from harness.manifest import MANIFEST, read_text
 
 Connection = psycopg.Connection[tuple[Any, ...]]
 
 
 def side_record(space: SideSpace) -> dict[str, Any]:
+    """The side as it ran; its hash covers every SQL text it executes: the manifest (phases,
+    export, timing query) and each install file."""
     digest = hashlib.sha256()
-    for name, text in space.side.install_sql():
+    manifest = read_text(space.side.root / MANIFEST)
+    for name, text in [(MANIFEST, manifest), *space.side.install_sql()]:
         digest.update(name.encode() + b"\0" + text.encode() + b"\0")
     return {**space.to_dict(), "sql_sha256": digest.hexdigest(), "install": list(space.side.install)}
 

@@ -72,3 +72,18 @@ def test_a_full_disk_is_an_environment_error_not_a_side_failure(
             "SELECT body::jsonb->>'status' FROM harness.entry WHERE kind = 'run_finished'"
         ).fetchone()
     assert status == ("failed",)
+
+
+def test_the_side_hash_changes_when_any_phase_sql_changes(tmp_path: Path) -> None:
+    from harness.isolation import side_space
+    from harness.manifest import load_side
+    from harness.provenance import side_record
+
+    folder = tmp_path / "side"
+    folder.mkdir()
+    manifest = folder / "manifest.toml"
+    hashes = []
+    for phase_sql in ("SELECT 1", "SELECT 2"):
+        manifest.write_text(f'name = "s"\ninstall = []\n[[phases]]\nname = "p"\nsql = "{phase_sql}"\n')
+        hashes.append(side_record(side_space("r", "candidate", load_side(str(folder)), False))["sql_sha256"])
+    assert hashes[0] != hashes[1]
