@@ -24,6 +24,7 @@ from harness.database import Connection, Database, redact
 from harness.drift import DriftCheck
 from harness.ledger.entries import Comparison, RunFinished, RunStatus
 from harness.ledger.runs import RunRecord
+from harness.orphans import find_orphans
 from harness.progress import Progress
 from harness.reader import connect_reader, grant_reader
 from harness.reconcile import DateOutcome, compare_date, load_exports
@@ -44,6 +45,10 @@ class Runner:
         plan = RunPlan.resolve(self.config, request)
         with self.database.connect() as conn:
             ledger.ensure_ledger(conn)
+            if leftovers := find_orphans(conn):
+                self.progress.line(
+                    f"note: {leftovers.summary()} are left over; 'harness db clean' drops them"
+                )
             state = RunStart(self.database, self.config, self.progress).begin(conn, plan)
             try:
                 self._process_dates(conn, state, plan)

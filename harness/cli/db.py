@@ -12,6 +12,7 @@ from harness import server_hold
 from harness.cli.common import dsn_option
 from harness.database import harness_home, open_database, server_summary, start_embedded
 from harness.errors import DatabaseUnavailable, InvalidInput
+from harness.orphans import drop_orphans, find_orphans
 
 
 @click.group()
@@ -112,3 +113,26 @@ def hold() -> None:
     home = _embedded_home(None)
     start_embedded(home)
     server_hold.hold(home)
+
+
+@db.command()
+@click.option("--dry-run", is_flag=True, help="List what would be dropped, drop nothing.")
+@dsn_option
+def clean(dry_run: bool, dsn: str | None) -> None:
+    """Drop the side schemas and roles that killed runs left behind.
+
+    A run counts as gone once it has its finish entry, or when no session is logged in as
+    any of its roles. Do not clean while a run is being set up.
+
+    \b
+    Example:
+      harness db clean --dry-run
+      harness db clean
+    """
+    with open_database(dsn) as database, database.connect() as conn:
+        orphans = find_orphans(conn)
+        for name in (*orphans.schemas, *orphans.roles):
+            click.echo(f"{'would drop' if dry_run else 'dropping'} {name}")
+        if not dry_run:
+            drop_orphans(conn, orphans)
+    click.echo(f"{'found' if dry_run else 'dropped'} {orphans.summary()}")
