@@ -15,11 +15,13 @@ not drift-checked.
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field, replace
 from datetime import date
 from importlib.resources import files
 
 import psycopg
+from psycopg import sql
 from sqlglot import exp
 
 import comparisons
@@ -55,17 +57,27 @@ def dated_query(query: exp.Query, dates: list[date]) -> exp.Query | None:
 
 
 def fingerprints(
-    conn: Connection, spec: comparisons.EntitySpec, schema: str, dates: list[date]
+    conn: Connection, spec: comparisons.EntitySpec, schema: str, dates: list[date], seed: int
 ) -> dict[str, Print] | None:
     """Per date: the fingerprint of the entity's rows on one side (None: not drift-checked)."""
     query = dated_query(spec.parsed, dates)
     if query is None:
         return None
-    rendered = render(qualify(query, schema)).replace("%", "%%")  # one parameter, ours
-    statement = FINGERPRINT.format(alias=DATE_ALIAS, query=rendered)
-    rows = conn.execute(statement.encode(), (list(spec.ignore),)).fetchall()
+    rendered = render(qualify(query, schema))
+    columns = [c for c in _columns(conn, rendered) if c not in spec.ignore and c != DATE_ALIAS]
+    statement = sql.SQL(FINGERPRINT).format(
+        alias=sql.Identifier(DATE_ALIAS),
+        columns=sql.SQL(", ").join(sql.Identifier("s", c) for c in columns),
+        query=sql.SQL(rendered.replace("%", "%%")),  # the seed is the only parameter
+    )
+    rows = conn.execute(statement, (seed,)).fetchall()
     found = {str(day): (int(n), int(digest)) for day, n, digest in rows}
     return {d.isoformat(): found.get(d.isoformat(), (0, 0)) for d in dates}
+
+
+def _columns(conn: Connection, rendered: str) -> list[str]:
+    cursor = conn.execute(sql.SQL("SELECT * FROM ({}) AS s LIMIT 0").format(sql.SQL(rendered)))
+    return [c.name for c in cursor.description or ()]
 
 
 @dataclass
@@ -76,6 +88,7 @@ class DriftCheck:
     spaces: tuple[SideSpace, SideSpace]
     max_detail_rows: int
     baselines: dict[tuple[str, str], tuple[Print, Print]] = field(default_factory=dict)
+    seed: int = field(default_factory=lambda: secrets.randbits(62))
     dates: list[date] = field(default_factory=list)
 
     def after(self, reader: Connection, day: date, compared: tuple[Comparison, ...] = ()) -> list[Comparison]:
@@ -91,7 +104,7 @@ class DriftCheck:
             if spec.name in failed:
                 continue
             try:
-                prints = [fingerprints(reader, spec, s.schema, self.dates) for s in self.spaces]
+                prints = [fingerprints(reader, spec, s.schema, self.dates, self.seed) for s in self.spaces]
             except psycopg.Error as exc:
                 reason = f"the books drift check could not read {spec.name}: {first_line(exc)}"
                 rewritten.append(Comparison.failed(day.isoformat(), spec.name, list(spec.key), reason))
