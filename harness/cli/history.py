@@ -16,6 +16,7 @@ from harness.database import open_database
 from harness.errors import InvalidInput, RunNotFound
 from harness.gate import evaluate, load_policy
 from harness.history import NO_RUNS, all_documents, latest_run_id, run_document, summaries
+from harness.pairs import select_pair
 
 
 @click.command()
@@ -136,17 +137,31 @@ def report(run_id: str | None, out_dir: Path | None, metrics_path: Path | None, 
 @click.option("--policy", "policy_path", type=click.Path(path_type=Path), help="Policy TOML ([gate] table).")
 @click.option("--run", "run_id", metavar="RUN", help="Evaluate this run only (default: the whole history).")
 @click.option("--config", "config_path", type=click.Path(path_type=Path), help="Config whose [gate] applies.")
+@click.option(
+    "--candidate",
+    metavar="NAME|HASH",
+    help="Evaluate this candidate's runs (default: the latest run's pair).",
+)
 @dsn_option
-def gate(policy_path: Path | None, run_id: str | None, config_path: Path | None, dsn: str | None) -> int:
+def gate(
+    policy_path: Path | None,
+    run_id: str | None,
+    config_path: Path | None,
+    candidate: str | None,
+    dsn: str | None,
+) -> int:
     """Evaluate cutover readiness over the ledger; exit 0 ready, 1 not ready, 2 error.
 
     Criteria: N consecutive clean business dates, no FAILED side, no stale or expired
     accepted difference, candidate speedup on the median date, candidate invariants.
+    Only the runs of one pair count: the latest run's control, candidate (by SQL hash) and
+    config, or the candidate named by --candidate.
 
     \b
     Example:
       harness gate
       harness gate --policy cutover.toml --run 20261125_101500_ab12
+      harness gate --candidate enhanced
     """
     config = load_config(config_path)
     policy = load_policy(policy_path, config.gate, config.path)
@@ -154,6 +169,8 @@ def gate(policy_path: Path | None, run_id: str | None, config_path: Path | None,
         documents = [run_document(conn, run_id)] if run_id else all_documents(conn)
     if not documents:
         raise RunNotFound(NO_RUNS)
+    pair, documents = select_pair(documents, candidate)
+    click.echo(f"pair: {pair}; {len(documents)} run(s) of it")
     result = evaluate(policy, documents)
     for criterion in result.criteria:
         mark = "PASS" if criterion.passed else "FAIL"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -199,6 +200,9 @@ def test_gate_passes_on_clean_history_and_fails_after_a_deliberate_difference(
     policy.write_text("[gate]\nmin_clean_dates = 3\nmin_speedup = 0.0\n")
     assert invoke(capsys, *run_args(seeded, tmp_path, "--from", "2024-03-01", "--to", "2024-03-03")).code == 0
     assert invoke(capsys, "gate", "--dsn", seeded.uri, "--policy", str(policy)).code == 0
+    clean_hash = json.loads((tmp_path / "report" / "run.json").read_text())["sides"]["candidate"][
+        "sql_sha256"
+    ]
 
     config = tmp_path / "drift.toml"
     default = (Path(harness.__file__).parent / "default.toml").read_text()
@@ -213,4 +217,13 @@ def test_gate_passes_on_clean_history_and_fails_after_a_deliberate_difference(
         "FAIL  consecutive clean business dates: 0 most recent date(s) clean; last unclean 2024-03-03 "
         "(required >= 3)"
     ) in gate.out
-    assert gate.out.splitlines()[-1] == "NOT READY for cutover (2 run(s) evaluated)"
+    assert gate.out.splitlines()[0].startswith("pair: legacy (")
+    assert clean_hash[:12] not in gate.out.splitlines()[0]
+    assert gate.out.splitlines()[-1] == "NOT READY for cutover (1 run(s) evaluated)"
+
+    # the first candidate's own runs are still clean: another candidate's never mix in
+    first = invoke(
+        capsys, "gate", "--dsn", seeded.uri, "--policy", str(policy), "--candidate", clean_hash[:16]
+    )
+    assert first.code == 0, first.out
+    assert first.out.splitlines()[-1] == "READY for cutover (1 run(s) evaluated)"

@@ -1,0 +1,53 @@
+"""Which runs the gate may count together: one control, one candidate, one config.
+
+A candidate's readiness rests on its own runs only: results of another candidate (other
+SQL, by hash), another control or another config never join its streak.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from harness.errors import InvalidInput
+
+
+@dataclass(frozen=True)
+class Pair:
+    control: str  # side name
+    control_sha256: str
+    candidate: str
+    candidate_sha256: str
+    config_sha256: str
+
+    @classmethod
+    def of(cls, doc: dict[str, Any]) -> Pair:
+        sides = doc["sides"]
+        return cls(
+            sides["control"]["side"],
+            sides["control"]["sql_sha256"],
+            sides["candidate"]["side"],
+            sides["candidate"]["sql_sha256"],
+            doc["provenance"]["config"]["sha256"],
+        )
+
+    def __str__(self) -> str:
+        control = f"{self.control} ({self.control_sha256[:12]})"
+        candidate = f"{self.candidate} ({self.candidate_sha256[:12]})"
+        return f"{control} vs {candidate}, config {self.config_sha256[:12]}"
+
+
+def select_pair(
+    documents: list[dict[str, Any]], candidate: str | None = None
+) -> tuple[Pair, list[dict[str, Any]]]:
+    """The pair of the latest run (of ``candidate``, a side name or hash prefix), and its runs."""
+    chosen = [d for d in documents if candidate is None or _is_candidate(d, candidate)]
+    if not chosen:
+        raise InvalidInput(f"no run in the ledger has the candidate {candidate!r}; see 'harness history'")
+    pair = Pair.of(chosen[-1])
+    return pair, [d for d in documents if Pair.of(d) == pair]
+
+
+def _is_candidate(doc: dict[str, Any], wanted: str) -> bool:
+    side = doc["sides"]["candidate"]
+    return side["side"] == wanted or (len(wanted) >= 6 and str(side["sql_sha256"]).startswith(wanted))
