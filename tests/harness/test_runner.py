@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import time
 from pathlib import Path
 from typing import Any
 
@@ -152,6 +153,43 @@ def test_concurrent_run_gives_the_same_results(seeded: TestDatabase, tmp_path: P
     _, concurrent = run(seeded, config_with(tmp_path), tmp_path, dates=DATES[:2], concurrent=True)
     assert outcomes(concurrent) == outcomes(sequential)
     assert all(t["control"]["status"] == t["candidate"]["status"] == "OK" for t in concurrent["timings"])
+
+
+class SeesTheOtherSide(Progress):
+    """When the candidate starts napping, notes whether the control's session is busy too."""
+
+    def __init__(self, db: TestDatabase) -> None:
+        super().__init__(io.StringIO())
+        self.db, self.overlaps = db, []
+
+    def status(self, text: str) -> None:
+        if "candidate (napper): nap" in text:
+            self.overlaps.append(self._control_busy_within(1.5))
+        super().status(text)
+
+    def _control_busy_within(self, seconds: float) -> bool:
+        """The control naps 2 s: if it runs alongside, it is seen active well within that."""
+        deadline = time.monotonic() + seconds
+        with self.db.connect() as conn:
+            while time.monotonic() < deadline:
+                busy = conn.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE usename LIKE 'harness\\_run\\_%\\_control' "
+                    "AND state = 'active'"
+                ).fetchone()
+                if busy and busy[0]:
+                    return True
+                time.sleep(0.05)
+        return False
+
+
+@pytest.mark.parametrize("concurrent", [True, False])
+def test_concurrent_sides_really_run_at_the_same_time(
+    seeded: TestDatabase, tmp_path: Path, concurrent: bool
+) -> None:
+    progress = SeesTheOtherSide(seeded)
+    config = config_with(tmp_path, control="napper", candidate="napper")
+    run(seeded, config, tmp_path, dates=DATES[:1], progress=progress, concurrent=concurrent)
+    assert progress.overlaps == [concurrent]
 
 
 def test_user_without_createrole_is_told_which_privilege_is_missing(db: TestDatabase, tmp_path: Path) -> None:
