@@ -11,6 +11,8 @@ from tests.helpers import invoke
 def all_commands(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
     found = []
     for name, command in sorted(group.commands.items()):
+        if command.hidden:  # internal (the process 'harness db start' leaves running)
+            continue
         path = (*prefix, name)
         found.append(path)
         if isinstance(command, click.Group):
