@@ -24,6 +24,7 @@ from psycopg import sql
 from sqlglot import exp
 
 from comparisons import values
+from comparisons.connection import Connection
 from comparisons.detail import Difference
 from comparisons.errors import EntityQueryError
 from comparisons.normalize import is_valid_json_text
@@ -32,7 +33,6 @@ from comparisons.pushdown import TempTables
 from comparisons.qualify import QueryProblem, parse_condition, render
 from comparisons.spec import EntitySpec
 
-Connection = psycopg.Connection[tuple[Any, ...]]
 ACCEPTED_KEYS = (
     "id",
     "entity",

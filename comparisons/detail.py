@@ -23,6 +23,7 @@ from datacompy.comparator.base import BaseComparator
 from psycopg import sql
 from sqlglot import exp
 
+from comparisons.connection import Connection
 from comparisons.errors import EntityQueryError
 from comparisons.expressions import SOURCE, key_value, text_value
 from comparisons.normalize import difference, is_invalid_json, normalize, numbers_equal
@@ -31,7 +32,6 @@ from comparisons.pushdown import TempTables, key_alias
 from comparisons.qualify import column, render, side_query, table
 from comparisons.spec import EntitySpec
 
-Connection = psycopg.Connection[tuple[Any, ...]]
 Key = tuple[str | None, ...]
 Values = dict[str, str | None]
 SIDES = ("control", "candidate")

@@ -6,11 +6,9 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
-from typing import Any
-
-import psycopg
 
 from comparisons.accepted import AcceptedDifference, apply_accepted
+from comparisons.connection import Connection
 from comparisons.detail import Detail, run_stage2
 from comparisons.patterns import group_patterns, pick_samples
 from comparisons.plan import Plan, build_plan, describe
@@ -19,7 +17,6 @@ from comparisons.qualify import render, side_query
 from comparisons.result import ColumnStat, Counts, EntityResult, verdict
 from comparisons.spec import EntitySpec
 
-Connection = psycopg.Connection[tuple[Any, ...]]
 DEFAULT_MAX_DETAIL_ROWS = 10_000
 # Stage 1 groups both sides' rows by key in one hash aggregate; with the default 4MB it
 # spills to disk from ~50k rows. Set for the comparison only, then restored.

@@ -1,5 +1,9 @@
 """Expected errors of the comparisons layer: a bad spec or a query that cannot run, not a bug."""
 
+from comparisons.connection import first_line
+
+__all__ = ["first_line"]
+
 
 class ComparisonError(Exception):
     """Root of every expected comparisons error."""
@@ -19,9 +23,3 @@ class InvariantQueryError(ComparisonError):
 
 class ExportFormatError(ComparisonError):
     """An exported CSV file cannot be loaded: no header, a mismatched header or a ragged row."""
-
-
-def first_line(exc: BaseException) -> str:
-    """The first non-blank line of an exception's message (PostgreSQL adds DETAIL and HINT lines)."""
-    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-    return lines[0] if lines else type(exc).__name__

@@ -10,14 +10,12 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
 
-import psycopg
 from psycopg import sql
 
+from comparisons.connection import Connection
 from comparisons.errors import ExportFormatError
 
-Connection = psycopg.Connection[tuple[Any, ...]]
 TABLE = "harness_export_rows"
 FILE_COLUMN = "file"
 # The header of the bundled sides' export (docs/sides.md), used when a side wrote no file.

@@ -16,10 +16,10 @@ from typing import Any
 import psycopg
 
 from comparisons import values
+from comparisons.connection import Connection
 from comparisons.errors import InvariantQueryError
 from comparisons.qualify import parse_query, render, side_query
 
-Connection = psycopg.Connection[tuple[Any, ...]]
 INVARIANT_KEYS = ("name", "query", "query_file")
 
 

@@ -21,19 +21,17 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
 
 import psycopg
 from psycopg import sql
 from sqlglot import exp
 
+from comparisons.connection import Connection
 from comparisons.errors import EntityQueryError, first_line
 from comparisons.expressions import SOURCE, hash_value, json_function_sql, key_value, needs_json_function
 from comparisons.plan import Plan, Rule
 from comparisons.qualify import catalog_call, column, render, side_query, table
 from comparisons.spec import EntitySpec
-
-Connection = psycopg.Connection[tuple[Any, ...]]
 
 
 @dataclass(frozen=True)

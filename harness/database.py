@@ -14,16 +14,17 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import psycopg
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
+from comparisons.connection import Connection, first_line
+
+__all__ = ["Connection", "Database", "first_line"]
 from harness.errors import DatabaseUnavailable
 from harness.server_hold import prune_dead_handles
 
-Connection = psycopg.Connection[tuple[Any, ...]]
 MIN_SERVER_VERSION = 150000
 DEFAULT_DATABASE = "harness"
 
@@ -122,11 +123,6 @@ def pin_session(conn: Connection) -> None:
         "SELECT set_config(name, value, false) FROM unnest(%s::text[], %s::text[]) AS s (name, value)",
         (list(SESSION_SETTINGS), list(SESSION_SETTINGS.values())),
     )
-
-
-def first_line(exc: BaseException) -> str:
-    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-    return lines[0] if lines else type(exc).__name__
 
 
 @contextmanager

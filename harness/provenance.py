@@ -6,12 +6,9 @@ import getpass
 import hashlib
 from typing import Any
 
-import psycopg
-
+from harness.database import Connection
 from harness.isolation import SideSpace
 from harness.manifest import MANIFEST, read_text
-
-Connection = psycopg.Connection[tuple[Any, ...]]
 
 
 def side_record(space: SideSpace) -> dict[str, Any]:

@@ -9,8 +9,8 @@ from typing import Any
 from comparisons.result import Verdict
 from harness.ledger.entries import RunStatus
 from harness.ledger.runs import RunRecord
+from reports.schema import SCHEMA_VERSION  # the run document's, one definition with its schema
 
-SCHEMA_VERSION = 1
 PHASE_ORDER = ("data fetch", "journal creation", "GL posting", "voucher creation", "export")
 READY_VERDICTS = {Verdict.MATCH, Verdict.ACCEPTED}
 SIDE_LABELS = ("control", "candidate")

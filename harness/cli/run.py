@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 from psycopg import sql
 
+from harness.calendar import date_range
 from harness.cli.common import DATE, EXIT_MISMATCH, EXIT_OK, dsn_option, echo_err
 from harness.cli.output import print_summary, write_outputs
 from harness.config import Config, load_config
@@ -20,7 +21,7 @@ from harness.run_plan import RunRequest
 from harness.run_start import RunState
 from harness.runner import Runner
 from harness.source import source_exists
-from harness.synthetic.loader import date_range, seed
+from harness.synthetic.loader import seed
 
 DEMO_FIRST = date(2024, 3, 1)
 DEMO_DAYS = 5

@@ -19,6 +19,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
+from harness.database import Connection
 from harness.errors import LedgerError
 from harness.ledger.entries import Record, read_entry
 
@@ -30,8 +31,6 @@ SETUP_LOCK = 72_616_101  # advisory lock key serialising the ledger's creation
 # the table), so a side holding advisory locks can never block the ledger.
 APPEND_LOCK = "LOCK TABLE harness.entry IN SHARE ROW EXCLUSIVE MODE"
 LOCK_TIMEOUT = "SELECT set_config('lock_timeout', '30s', true)"
-
-Connection = psycopg.Connection[tuple[Any, ...]]
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TypeVar
 
+from harness.database import Connection
 from harness.errors import RunNotFound
-from harness.ledger import Connection, Entry, entries, ledger_exists, require_intact
+from harness.ledger import Entry, entries, ledger_exists, require_intact
 from harness.ledger.entries import (
     Comparison,
     DateFinished,

@@ -11,12 +11,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
-import psycopg
 from psycopg import sql
 
+from harness.calendar import date_range
+from harness.database import Connection
 from harness.errors import InvalidInput, SourceError
 from harness.fingerprint import Fingerprint, fingerprint
 from harness.source import ensure_source, set_search_path, sql_file
@@ -24,7 +25,6 @@ from harness.synthetic import reference
 from harness.synthetic.model import RUNOFF_LEDGER
 from harness.synthetic.transactions import MAX_PER_DAY, transactions
 
-Connection = psycopg.Connection[tuple[Any, ...]]
 Progress = Callable[[str], None]
 
 TXN_COLUMNS = (
@@ -72,12 +72,6 @@ class SeedResult:
             "fingerprints": {d.isoformat(): f.to_dict() for d, f in self.fingerprints.items()},
             "seconds": self.seconds,
         }
-
-
-def date_range(first: date, last: date) -> list[date]:
-    if last < first:
-        raise InvalidInput(f"--to {last} is before --from {first}; give the earlier date first")
-    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
 
 
 def seed(
