@@ -14,6 +14,8 @@ from reports.schema import SCHEMA_VERSION  # the run document's, one definition 
 PHASE_ORDER = ("data fetch", "journal creation", "GL posting", "voucher creation", "export")
 READY_VERDICTS = {Verdict.MATCH, Verdict.ACCEPTED}
 SIDE_LABELS = ("control", "candidate")
+# What a timing row shows of a side's execution entry (checked against the schema in a test)
+TIMING_KEYS = ("status", "error", "seconds", "phases", "logged_phases")
 
 
 def build_document(record: RunRecord) -> dict[str, Any]:
@@ -188,8 +190,7 @@ def _timings(
 def _side_timing(execution: dict[str, Any] | None) -> dict[str, Any] | None:
     if execution is None:
         return None
-    keys = ("status", "error", "seconds", "phases", "logged_phases")
-    return {k: execution.get(k) for k in keys}
+    return {k: execution.get(k) for k in TIMING_KEYS}
 
 
 def _speedup(control: dict[str, Any] | None, candidate: dict[str, Any] | None) -> float | None:
