@@ -25,13 +25,12 @@ from sqlglot import exp
 
 from comparisons import values
 from comparisons.connection import Connection
-from comparisons.detail import Difference
 from comparisons.errors import EntityQueryError
 from comparisons.normalize import is_valid_json_text
 from comparisons.plan import Plan
-from comparisons.pushdown import TempTables
 from comparisons.qualify import QueryProblem, parse_condition, render
 from comparisons.spec import EntitySpec
+from comparisons.work import Difference, EntityWork, TempTables
 
 ACCEPTED_KEYS = (
     "id",
@@ -176,14 +175,10 @@ def coverable_columns(plan: Plan, difference: Difference) -> tuple[str, ...]:
 
 
 def apply_accepted(
-    conn: Connection,
-    plan: Plan,
-    differences: Sequence[Difference],
-    entries: Sequence[AcceptedDifference],
-    today: date,
-    temps: TempTables,
+    work: EntityWork, differences: Sequence[Difference], entries: Sequence[AcceptedDifference], today: date
 ) -> dict[int, str]:
     """Index of each covered difference -> the id of the entry that covers it."""
+    conn, plan, temps = work.conn, work.plan, work.temps
     active = [e for e in entries if not e.expired(today)]
     covered: dict[int, str] = {}
     pairs_loaded = False

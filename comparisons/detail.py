@@ -12,7 +12,6 @@ import json
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -28,26 +27,11 @@ from comparisons.errors import EntityQueryError
 from comparisons.expressions import SOURCE, key_value, text_value
 from comparisons.normalize import difference, is_invalid_json, normalize, numbers_equal
 from comparisons.plan import Column, Plan, Rule
-from comparisons.pushdown import TempTables, key_alias
-from comparisons.qualify import column, render, side_query, table
-from comparisons.spec import EntitySpec
+from comparisons.qualify import column, render, table
+from comparisons.work import Difference, EntityWork, Key, TempTables, Values, key_alias
 
-Key = tuple[str | None, ...]
-Values = dict[str, str | None]
 SIDES = ("control", "candidate")
 JOIN = "_key"
-
-
-@dataclass(frozen=True)
-class Difference:
-    """One examined key that differs: its kind, the columns that differ and both rows."""
-
-    key: Key
-    kind: str  # different | invalid_json | control_only | candidate_only | duplicate_key
-    differing: tuple[str, ...]
-    control: Values | None  # text of every pulled column (first row for a duplicate key)
-    candidate: Values | None
-    context: Values
 
 
 @dataclass(frozen=True)
@@ -66,22 +50,13 @@ class Detail:
     stage1_classes: tuple[str, ...] = ()  # the stage 1 class of every examined key
 
 
-def run_stage2(
-    conn: Connection,
-    spec: EntitySpec,
-    plan: Plan,
-    schemas: tuple[str, str],
-    business_date: date,
-    temps: TempTables,
-) -> Detail:
-    examined = _examined(conn, plan, temps)
+def run_stage2(work: EntityWork) -> Detail:
+    plan = work.plan
+    examined = _examined(work.conn, plan, work.temps)
     if not examined:
         return Detail((), 0, 0, ())
     has_null = any(v is None for key in examined for v in key)
-    rows = [
-        _pull(conn, spec, plan, side_query(spec.parsed, schema, business_date), side, temps, has_null)
-        for side, schema in enumerate(schemas)
-    ]
+    rows = [_pull(work, query, side, has_null) for side, query in enumerate(work.queries)]
     duplicates = [k for k, cls in examined.items() if cls == "duplicate_key"]
     paired = [k for k, cls in examined.items() if cls != "duplicate_key"]
     differences = [_duplicate(plan, key, rows) for key in duplicates]
@@ -98,16 +73,9 @@ def _examined(conn: Connection, plan: Plan, temps: TempTables) -> dict[Key, str]
     return {tuple(row[:-1]): str(row[-1]) for row in conn.execute(query).fetchall()}
 
 
-def _pull(
-    conn: Connection,
-    spec: EntitySpec,
-    plan: Plan,
-    query: exp.Query,
-    side: int,
-    temps: TempTables,
-    has_null: bool,
-) -> dict[Key, list[Values]]:
-    examined = table(temps.name("examined"), "pg_temp")
+def _pull(work: EntityWork, query: exp.Query, side: int, has_null: bool) -> dict[Key, list[Values]]:
+    plan = work.plan
+    examined = table(work.temps.name("examined"), "pg_temp")
     keys = [key_value(c, side) for c in plan.key]
     aliases = [column(key_alias(i)) for i in range(len(plan.key))]
     if has_null:  # IN never matches NULL; IS NOT DISTINCT FROM does, without a hash join
@@ -123,9 +91,9 @@ def _pull(
         exp.select(*(text_value(c, side) for c in plan.pulled)).from_(query.subquery(SOURCE)).where(found)
     )
     try:
-        fetched = conn.execute(render(select)).fetchall()
+        fetched = work.conn.execute(render(select)).fetchall()
     except psycopg.Error as exc:
-        raise EntityQueryError(f"{spec.name}: reading the {SIDES[side]} rows failed: {exc}") from exc
+        raise EntityQueryError(f"{work.spec.name}: reading the {SIDES[side]} rows failed: {exc}") from exc
     by_key: dict[Key, list[Values]] = defaultdict(list)
     names = [c.name for c in plan.pulled]
     width = len(plan.key)

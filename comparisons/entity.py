@@ -12,10 +12,11 @@ from comparisons.connection import Connection
 from comparisons.detail import Detail, run_stage2
 from comparisons.patterns import group_patterns, pick_samples
 from comparisons.plan import Plan, build_plan, describe
-from comparisons.pushdown import Stage1, TempTables, run_stage1
+from comparisons.pushdown import Stage1, run_stage1
 from comparisons.qualify import render, side_query
 from comparisons.result import ColumnStat, Counts, EntityResult, verdict
 from comparisons.spec import EntitySpec
+from comparisons.work import EntityWork
 
 DEFAULT_MAX_DETAIL_ROWS = 10_000
 # Stage 1 groups both sides' rows by key in one hash aggregate; with the default 4MB it
@@ -40,16 +41,15 @@ def compare_entity(
         raise ValueError("max_detail_rows must be >= 0")
     schemas = (control_schema, candidate_schema)
     entries = [a for a in accepted if a.entity == spec.name]
-    temps = TempTables()
+    work = EntityWork.of(conn, spec, _plan(conn, spec, schemas, business_date), schemas, business_date)
     with _setting(conn, "work_mem", work_mem):
         try:
-            plan = _plan(conn, spec, schemas, business_date)
-            stage1 = run_stage1(conn, spec, plan, schemas, business_date, temps, max_detail_rows)
-            detail = run_stage2(conn, spec, plan, schemas, business_date, temps) if stage1.not_equal else None
+            stage1 = run_stage1(work, max_detail_rows)
+            detail = run_stage2(work) if stage1.not_equal else None
             differences = detail.differences if detail else ()
-            covered = apply_accepted(conn, plan, differences, entries, today, temps)
+            covered = apply_accepted(work, differences, entries, today)
         finally:
-            temps.drop(conn)
+            work.temps.drop(conn)
     counts = _counts(stage1, detail, covered)
     per_entry = Counter(covered.values())
     return EntityResult(
@@ -62,7 +62,7 @@ def compare_entity(
         if detail
         else (),
         patterns=group_patterns(differences, covered),
-        samples=pick_samples(plan, differences, covered),
+        samples=pick_samples(work.plan, differences, covered),
         accepted=tuple((e.id, 0 if e.expired(today) else per_entry[e.id]) for e in entries),
     )
 

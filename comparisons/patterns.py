@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 
-from comparisons.detail import Difference
 from comparisons.plan import Plan
 from comparisons.result import Pattern, Sample
+from comparisons.work import Difference
 
 MAX_SAMPLES = 20
 

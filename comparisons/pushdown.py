@@ -18,9 +18,7 @@ rows of one key collide with probability 2^-64.
 
 from __future__ import annotations
 
-import uuid
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass
 
 import psycopg
 from psycopg import sql
@@ -30,8 +28,8 @@ from comparisons.connection import Connection
 from comparisons.errors import EntityQueryError, first_line
 from comparisons.expressions import SOURCE, hash_value, json_function_sql, key_value, needs_json_function
 from comparisons.plan import Plan, Rule
-from comparisons.qualify import catalog_call, column, render, side_query, table
-from comparisons.spec import EntitySpec
+from comparisons.qualify import catalog_call, column, render
+from comparisons.work import EntityWork, TempTables, key_alias
 
 
 @dataclass(frozen=True)
@@ -52,51 +50,15 @@ class Stage1:
         return self.different + self.control_only + self.candidate_only + self.duplicate_keys
 
 
-@dataclass
-class TempTables:
-    """Names of this comparison's temp tables; ``drop`` removes whatever was created."""
-
-    token: str = field(default_factory=lambda: uuid.uuid4().hex[:10])
-    created: list[str] = field(default_factory=list)
-
-    def name(self, suffix: str) -> str:
-        return f"harness_cmp_{self.token}_{suffix}"
-
-    def create(self, suffix: str) -> exp.Table:
-        name = self.name(suffix)
-        self.created.append(name)
-        return table(name, "pg_temp")
-
-    def identifier(self, suffix: str) -> sql.Identifier:
-        return sql.Identifier("pg_temp", self.name(suffix))
-
-    def drop(self, conn: Connection) -> None:
-        for name in reversed(self.created):
-            conn.execute(sql.SQL("DROP TABLE IF EXISTS pg_temp.{}").format(sql.Identifier(name)))
-        self.created.clear()
-
-
-def key_alias(i: int) -> str:
-    return f"_k{i}"
-
-
-def run_stage1(
-    conn: Connection,
-    spec: EntitySpec,
-    plan: Plan,
-    schemas: tuple[str, str],
-    business_date: date,
-    temps: TempTables,
-    max_detail_rows: int,
-) -> Stage1:
+def run_stage1(work: EntityWork, max_detail_rows: int) -> Stage1:
+    conn, plan, temps = work.conn, work.plan, work.temps
     version = conn.info.server_version
     if needs_json_function(version) and any(c.rule is Rule.JSON for c in plan.compared):
         conn.execute(json_function_sql().encode())
-    sides = [side_query(spec.parsed, schema, business_date) for schema in schemas]
-    _execute(conn, spec, _keys_statement(plan, sides, temps.create("keys"), version))
+    _execute(work, _keys_statement(plan, list(work.queries), temps.create("keys"), version))
     totals, classes = _counts(conn, temps.identifier("keys"))
     temps.create("examined")
-    _execute(conn, spec, _examined_statement(plan, temps, max_detail_rows))
+    _execute(work, _examined_statement(plan, temps, max_detail_rows))
     not_equal = sum(keys_ for keys_, _ in classes.values())
     return Stage1(
         control_rows=totals[0],
@@ -186,8 +148,8 @@ def _examined_statement(plan: Plan, temps: TempTables, limit: int) -> sql.Compos
     )
 
 
-def _execute(conn: Connection, spec: EntitySpec, statement: str | sql.Composed) -> None:
+def _execute(work: EntityWork, statement: str | sql.Composed) -> None:
     try:
-        conn.execute(statement)
+        work.conn.execute(statement)
     except psycopg.Error as exc:
-        raise EntityQueryError(f"{spec.name}: the comparison query failed: {first_line(exc)}") from exc
+        raise EntityQueryError(f"{work.spec.name}: the comparison query failed: {first_line(exc)}") from exc

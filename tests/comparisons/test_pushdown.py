@@ -8,8 +8,9 @@ import pytest
 
 from comparisons import EntityQueryError
 from comparisons.plan import build_plan, describe
-from comparisons.pushdown import Stage1, TempTables, run_stage1
+from comparisons.pushdown import Stage1, run_stage1
 from comparisons.qualify import parse_query, render, side_query
+from comparisons.work import EntityWork
 from tests.comparisons.conftest import GL_SPEC, D, Pair, spec
 
 
@@ -20,9 +21,10 @@ def stage1(pair: Pair, entity: Any, max_detail_rows: int = 10_000) -> tuple[Stag
         describe(pair.conn, render(side_query(entity.parsed, s, D)), "x", entity.name) for s in schemas
     ]
     plan = build_plan(entity, *described)
-    temps = TempTables()
+    work = EntityWork.of(pair.conn, entity, plan, schemas, D)
+    temps = work.temps
     try:
-        result = run_stage1(pair.conn, entity, plan, schemas, D, temps, max_detail_rows)
+        result = run_stage1(work, max_detail_rows)
         kept = [
             pair.conn.execute(f'SELECT count(*) FROM pg_temp."{temps.name(t)}"').fetchone()[0]  # type: ignore[index]
             for t in ("keys", "examined")

@@ -13,8 +13,9 @@ from sqlglot import exp
 
 from comparisons.expressions import INVALID_JSON_PREFIX, JSON_FUNCTION, json_function_sql
 from comparisons.plan import build_plan
-from comparisons.pushdown import TempTables, _keys_statement
+from comparisons.pushdown import _keys_statement
 from comparisons.qualify import side_query
+from comparisons.work import TempTables
 from tests.comparisons.conftest import GL_SPEC, JOURNAL_SPEC, D, Pair, accepted, spec
 
 # Words that take parentheses without being a function call.
