@@ -40,7 +40,7 @@ def test_a_killed_run_is_incomplete_and_db_clean_drops_its_leftovers(
     with db.connect() as conn:  # the side's own session ends with its statement
         for _ in range(50):
             if not conn.execute(
-                "SELECT 1 FROM pg_stat_activity WHERE usename LIKE 'harness\\_run\\_%'"
+                "SELECT 1 FROM pg_stat_activity WHERE usename LIKE 'harness\\_run\\_%' AND datname = current_database()"
             ).fetchone():
                 break
             time.sleep(0.2)

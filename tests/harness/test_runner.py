@@ -174,7 +174,7 @@ class SeesTheOtherSide(Progress):
             while time.monotonic() < deadline:
                 busy = conn.execute(
                     "SELECT count(*) FROM pg_stat_activity WHERE usename LIKE 'harness\\_run\\_%\\_control' "
-                    "AND state = 'active'"
+                    "AND state = 'active' AND datname = current_database()"
                 ).fetchone()
                 if busy and busy[0]:
                     return True
