@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import getpass
 import hashlib
+import subprocess
+from pathlib import Path
 from typing import Any
 
 from harness.database import Connection
 from harness.isolation import SideSpace
 from harness.manifest import MANIFEST, read_text
+
+# Every server setting not at its built-in default, as the run saw it (source 'session' ones
+# are the harness's own pins, recorded beside them).
+NON_DEFAULT_SETTINGS = (
+    "SELECT name, setting FROM pg_catalog.pg_settings WHERE source NOT IN ('default', 'session', 'client') "
+    "ORDER BY name"
+)
 
 
 def side_record(space: SideSpace) -> dict[str, Any]:
@@ -24,7 +33,38 @@ def side_record(space: SideSpace) -> dict[str, Any]:
 def server_record(conn: Connection) -> dict[str, Any]:
     row = conn.execute("SELECT version(), current_setting('server_version')").fetchone()
     assert row is not None
-    return {"version": str(row[0]), "server_version": str(row[1])}
+    changed = conn.execute(NON_DEFAULT_SETTINGS).fetchall()
+    return {
+        "version": str(row[0]),
+        "server_version": str(row[1]),
+        "settings": {str(name): str(value) for name, value in changed},
+    }
+
+
+def harness_commit() -> str | None:
+    """The git commit the harness runs from, when installed from a checkout (else None)."""
+    root = Path(__file__).resolve().parents[1]
+    if not (root / ".git").exists():
+        return None
+    try:
+        found = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
+    except OSError:
+        return None
+    dirty = subprocess.run(
+        ["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
+        capture_output=True,
+        text=True,
+        timeout=10,
+        check=False,
+    )
+    commit = found.stdout.strip() or None
+    return f"{commit}+modified" if commit and dirty.stdout.strip() else commit
 
 
 def current_user() -> str:

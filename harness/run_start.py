@@ -31,7 +31,7 @@ from harness.isolation import (
 from harness.ledger.entries import RunResumed, RunStarted, RunStatus
 from harness.ledger.runs import read_run
 from harness.progress import Progress
-from harness.provenance import current_user, server_record, side_record
+from harness.provenance import current_user, harness_commit, server_record, side_record
 from harness.run_plan import RunPlan
 from harness.side_execution import SideSession
 from harness.source import dates_present
@@ -128,7 +128,7 @@ class RunStart:
             started_at=datetime.now(UTC).isoformat(),
             dates=[d.isoformat() for d in state.dates],
             out_dir=str(state.out_dir),
-            harness_version=__version__,
+            harness_version=__version__ + (f" ({commit})" if (commit := harness_commit()) else ""),
             command_line=redact(plan.command_line),
             user=current_user(),
             host=platform.node(),
