@@ -32,12 +32,22 @@ from harness.manifest import Side, load_side
 T = TypeVar("T")
 DEFAULT_CONFIG = "default.toml"
 SECTIONS = {"source", "control", "candidate", "run", "entities", "accepted_differences", "invariants", "gate"}
-SOURCE_KEYS = {"schema", "reference_tables", "date_scoped_tables", "replay"}
+SOURCE_KEYS = {"schema", "reference_tables", "date_scoped_tables", "replay", "opening"}
+OPENING_KEYS = {"table", "from_schema", "date_column"}
 SIDE_KEYS = {"side"}
 RUN_KEYS = {"phase_timeout", "role_isolation"}
 # The job's own source tables (domain.md), used when a config has no [source] section.
 DEFAULT_DATE_SCOPED = {"insurance_transaction": "business_date"}
 DEFAULT_REFERENCE_TABLES = tuple(t for t in source_tables.TABLES if t not in DEFAULT_DATE_SCOPED)
+
+
+@dataclass(frozen=True)
+class OpeningTable:
+    """Production books before the run's first date, copied into each side (harness.opening)."""
+
+    table: str
+    from_schema: str
+    date_column: str
 
 
 @dataclass(frozen=True)
@@ -48,6 +58,8 @@ class SourceConfig:
     # How a date's input looked before it was processed: table -> column -> SQL expression,
     # applied to the side copies only (so dates production already processed can be replayed).
     replay: dict[str, dict[str, str]] = field(default_factory=dict)
+    # Books of earlier dates copied into each side before the first date (harness.opening).
+    opening: tuple[OpeningTable, ...] = ()
 
     @property
     def tables(self) -> tuple[str, ...]:
@@ -191,7 +203,20 @@ def _source(section: dict[str, Any], where: str) -> SourceConfig:
     if not isinstance(scoped, dict) or not all(isinstance(c, str) for c in scoped.values()):
         raise ConfigError(f"{where}: 'source.date_scoped_tables' must map table names to date columns")
     replay = _replay(section.get("replay", {}), (*reference, *scoped), where)
-    return SourceConfig(str(section.get("schema", "source")), tuple(reference), dict(scoped), replay)
+    opening = _opening(section.get("opening", []), where)
+    return SourceConfig(str(section.get("schema", "source")), tuple(reference), dict(scoped), replay, opening)
+
+
+def _opening(value: Any, where: str) -> tuple[OpeningTable, ...]:
+    shape = '[{table = "voucher", from_schema = "legacy", date_column = "business_date"}, ...]'
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise ConfigError(f"{where}: 'source.opening' must be a list like {shape}")
+    for item in value:
+        if set(item) != OPENING_KEYS or not all(isinstance(v, str) and v for v in item.values()):
+            raise ConfigError(
+                f"{where}: each 'source.opening' entry takes exactly {', '.join(sorted(OPENING_KEYS))}"
+            )
+    return tuple(OpeningTable(v["table"], v["from_schema"], v["date_column"]) for v in value)
 
 
 def _replay(value: Any, tables: tuple[str, ...], where: str) -> dict[str, dict[str, str]]:

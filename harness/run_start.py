@@ -10,10 +10,10 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from harness import __version__, ledger
+from harness import __version__, ledger, opening
 from harness.config import Config
 from harness.database import SESSION_SETTINGS, Connection, Database, redact
-from harness.errors import InvalidInput, RunNotFound
+from harness.errors import InvalidInput, IsolationError, RunNotFound
 from harness.fingerprint import fingerprint
 from harness.isolation import (
     Login,
@@ -115,10 +115,26 @@ class RunStart:
             prints.append(copy_source(conn, space, self.config.source, list(state.dates)))
             SideSession(self.database, space, plan.phase_timeout).install()
         check_same_input(prints[0], prints[1])
+        opened = self._open_books(conn, state, plan)
         if state.reader:
             with conn.transaction():
                 create_login(conn, state.reader)
-        return {table: printed.to_dict() for table, printed in prints[0].items()}
+        return {**{table: printed.to_dict() for table, printed in prints[0].items()}, **opened}
+
+    def _open_books(self, conn: Connection, state: RunState, plan: RunPlan) -> dict[str, Any]:
+        """Each side's opening state (``[source] opening``), identical on both, fingerprinted."""
+        found: dict[str, Any] = {}
+        for entry in self.config.source.opening:
+            prints = []
+            for space in state.spaces:
+                prints.append(opening.stage(conn, space, entry, min(state.dates)))
+                columns = opening.shared_columns(conn, space, entry.table)
+                SideSession(self.database, space, plan.phase_timeout).load_opening(entry.table, columns)
+                opening.unstage(conn, space)
+            if prints[0] != prints[1]:
+                raise IsolationError(f"the two sides received different opening rows of {entry.table}")
+            found[f"opening {entry.from_schema}.{entry.table}"] = prints[0]
+        return found
 
     def _started(
         self, conn: Connection, state: RunState, plan: RunPlan, inputs: dict[str, Any], seconds: float

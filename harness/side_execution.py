@@ -22,6 +22,7 @@ import psycopg
 
 from comparisons import ExportFormatError
 from comparisons.export import check_export_files
+from harness import opening
 from harness.database import SESSION_SETTINGS, Connection, Database, first_line
 from harness.errors import DatabaseUnavailable, SideError, SideFailed
 from harness.execution import (
@@ -174,6 +175,16 @@ class SideSession:
                 raise SideError(f"{exc} (installing as role {self.space.role})") from exc
             except psycopg.Error as exc:
                 raise SideError(f"{self.space.side.name}: install failed: {first_line(exc)}") from exc
+
+    def load_opening(self, table: str, columns: list[str]) -> None:
+        """The staged opening rows into the side's table, on its own session."""
+        with self.connect() as conn:
+            try:
+                opening.load(conn, self.space, table, columns)
+            except psycopg.Error as exc:
+                raise SideError(
+                    f"{self.space.side.name}: loading the opening rows of {table} failed: {first_line(exc)}"
+                ) from exc
 
     def execute(self, day: date, out_dir: Path, on_phase: Callable[[str], None] | None = None) -> Execution:
         started = time.perf_counter()

@@ -5,8 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from psycopg import sql
 
+from harness.config import load_config
 from harness.fingerprint import fingerprint
+from harness.isolation import drop_space
 from tests.conftest import TestDatabase
 from tests.harness.runs import DATES, config_with, run, seed_small
 from tests.helpers import invoke
@@ -61,3 +64,31 @@ def test_processing_a_date_twice_warns_and_says_how_to_replay_it(
     assert again.code == 0
     assert "warning: 5 of 5 transactions of 2024-03-01 were already processed" in again.err
     assert "harness run --dates 2024-03-01" in again.err
+
+
+def test_a_replay_can_start_mid_month_with_opening_books(
+    db: TestDatabase, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Production (legacy) processed 03-01; the run replays 03-02..03 with 03-01's books as opening state."""
+    seed_small(db, per_day=10)
+    assert invoke(capsys, "process", "--side", "legacy", "--date", "2024-03-01", "--dsn", db.uri).code == 0
+    opening = (
+        '\n[[source.opening]]\ntable = "voucher"\nfrom_schema = "legacy"\ndate_column = "business_date"\n'
+    )
+    text = config_with(tmp_path).text.replace("\n[control]", opening + "\n[control]", 1)
+    (tmp_path / "harness.toml").write_text(text, encoding="utf-8")
+    state, doc = run(db, load_config(tmp_path / "harness.toml"), tmp_path, dates=DATES[1:], keep_schemas=True)
+    assert doc["verdict"]["label"] == "READY", doc["verdict"]["reasons"]
+    assert "opening legacy.voucher" in doc["provenance"]["input_fingerprints"]
+    with db.connect() as conn:
+        produced = conn.execute(
+            "SELECT count(*) FROM legacy.voucher WHERE business_date = '2024-03-01'"
+        ).fetchone()
+        for space in state.spaces:  # the opening rows are in both sides' books, next to the run's own
+            found = conn.execute(
+                sql.SQL("SELECT count(*) FROM {} WHERE business_date = '2024-03-01'").format(
+                    sql.Identifier(space.schema, "voucher")
+                )
+            ).fetchone()
+            assert found == produced and produced[0] > 0
+            drop_space(conn, space)
