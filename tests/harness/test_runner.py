@@ -40,7 +40,9 @@ def test_bundled_pair_matches_and_leaves_the_source_unchanged(seeded: TestDataba
         leftovers = conn.execute(
             "SELECT count(*) FROM pg_namespace WHERE nspname LIKE %s", (f"run_{state.run_id}%",)
         ).fetchone()
-        roles = conn.execute("SELECT count(*) FROM pg_roles WHERE rolname LIKE 'harness_run_%'").fetchone()
+        roles = conn.execute(  # roles are the server's: only this run's count here
+            "SELECT count(*) FROM pg_roles WHERE rolname LIKE %s", (f"harness_run_{state.run_id}%",)
+        ).fetchone()
     assert leftovers == (0,)
     assert roles == (0,)
 
