@@ -168,6 +168,22 @@ class RunStart:
             entities=[spec.name for spec in self.config.entities],
         )
 
+    def _same_as_started(self, started: RunStarted) -> None:
+        """A resumed run must be the run that started: same config, same SQL on both sides."""
+        if self.config.sha256 != started.config["sha256"]:
+            raise InvalidInput(
+                f"the config differs from the one run {started.run_id} started with "
+                f"({started.config['path']}); resume with that config, or start a new run"
+            )
+        (c_label, c_side), (k_label, k_side) = self.config.sides()
+        for label, side in ((c_label, c_side), (k_label, k_side)):
+            now = side_record(side_space(started.run_id, label, side, False))["sql_sha256"]
+            if now != started.sides[label]["sql_sha256"]:
+                raise InvalidInput(
+                    f"the {label}'s SQL ({side.name}) changed since run {started.run_id} started; "
+                    "a resumed run must run what it started with: start a new run instead"
+                )
+
     def _resume(self, conn: Connection, plan: RunPlan) -> RunState:
         run_id = str(plan.resume)
         try:
@@ -176,6 +192,7 @@ class RunStart:
             raise RunNotFound(f"no run {run_id!r} in the ledger; see 'harness history'") from None
         if record.status is RunStatus.COMPLETED:
             raise InvalidInput(f"run {run_id} already completed; nothing to resume")
+        self._same_as_started(record.started)
         dates = tuple(date.fromisoformat(d) for d in record.started.dates)
         out = plan.out_dir or Path(record.started.out_dir or plan.out_for(run_id))  # --out wins
         state = self._state(conn, run_id, dates, plan, out)

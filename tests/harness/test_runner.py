@@ -219,3 +219,22 @@ def test_user_without_createrole_is_told_which_privilege_is_missing(db: TestData
         with db.connect() as conn:
             conn.execute(f'DROP SCHEMA IF EXISTS source, harness CASCADE; DROP OWNED BY "{role}"')
             conn.execute(f'DROP ROLE "{role}"')
+
+
+def test_a_resumed_run_refuses_a_changed_side(seeded: TestDatabase, tmp_path: Path) -> None:
+    import shutil
+
+    from harness.errors import InvalidInput
+    from tests.harness.runs import FIXTURE_SIDES
+
+    side = tmp_path / "napper_copy"
+    shutil.copytree(FIXTURE_SIDES / "napper", side)
+    config = config_with(tmp_path, candidate=str(side))
+    with pytest.raises(KeyboardInterrupt):
+        run(seeded, config, tmp_path, dates=DATES[:2], progress=InterruptOn("2024-03-02 candidate"))
+    with seeded.connect() as conn:
+        run_id = conn.execute("SELECT max(run_id) FROM harness.entry").fetchone()[0]
+    manifest = side / "manifest.toml"
+    manifest.write_text(manifest.read_text().replace("pg_sleep(2)", "pg_sleep(0)"))
+    with pytest.raises(InvalidInput, match=r"candidate's SQL .* changed since run"):
+        run(seeded, config_with(tmp_path, candidate=str(side)), tmp_path, dates=(), resume=run_id)
