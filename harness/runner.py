@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 import comparisons
+from comparisons.result import Verdict
 from harness import ledger
 from harness.config import Config
 from harness.database import Connection, Database, redact
@@ -71,9 +73,7 @@ class Runner:
         with connect_reader(self.database, state.reader) as reader:
             for day in state.dates:
                 if day in state.done:
-                    self.progress.status(f"{day}: replaying (already recorded)")
-                    self._execute_both(sessions, state, day, plan)
-                    grant_reader(conn, state.reader, state.spaces)
+                    self._replay(conn, reader, sessions, state, day, plan)
                     drift.after(reader, day)  # its baselines only: what it found is recorded
                     continue
                 executions = self._execute_both(sessions, state, day, plan)
@@ -89,6 +89,34 @@ class Runner:
                 self._record(conn, state, executions, outcome, seconds)
                 state.done.add(day)
                 self.progress.line(outcome.progress_line())
+
+    def _replay(
+        self,
+        conn: Connection,
+        reader: Connection,
+        sessions: tuple[SideSession, ...],
+        state: RunState,
+        day: date,
+        plan: RunPlan,
+    ) -> None:
+        """A recorded date processed again on resume, and compared again: a replay that no
+        longer matches (a nondeterministic or resume-aware side) is recorded REWRITTEN."""
+        self.progress.status(f"{day}: replaying (already recorded)")
+        executions = load_exports(conn, self._execute_both(sessions, state, day, plan))
+        grant_reader(conn, state.reader, state.spaces)
+        outcome = compare_date(reader, self.config, state.spaces, day, executions, plan.max_detail_rows)
+        changed = [
+            replace(
+                r,
+                verdict=Verdict.REWRITTEN,
+                error=f"on resume the replay of {day} compared {r.verdict}: {r.error or ''}",
+            )
+            for r in outcome.results
+            if r.verdict not in (Verdict.MATCH, Verdict.ACCEPTED)
+        ]
+        if changed:
+            ledger.append_all(conn, state.run_id, changed)
+            self.progress.line(f"{day}: the replay on resume no longer matches: {len(changed)} REWRITTEN")
 
     def _record(
         self,
