@@ -73,8 +73,24 @@ def run_stage1(work: EntityWork, max_detail_rows: int) -> Stage1:
     )
 
 
+def _number_class(value: exp.Expr) -> exp.Expr:
+    """NULL, NaN and the infinities all hash to 0 as numbers: their class tells them apart."""
+    text = exp.cast(value.copy(), exp.DataType.build("text"))
+    special = [exp.Literal.string(s) for s in ("NaN", "Infinity", "-Infinity")]
+    return exp.Case(
+        ifs=[
+            exp.If(this=exp.Is(this=value.copy(), expression=exp.Null()), true=exp.Literal.string("null")),
+            exp.If(this=exp.In(this=text, expressions=special), true=text.copy()),
+        ],
+        default=exp.Literal.string(""),
+    )
+
+
 def _side_rows(plan: Plan, query: exp.Query, side: int, version: int) -> exp.Select:
     values = [hash_value(c, side, version) for c in plan.compared]
+    values += [
+        _number_class(v) for c, v in zip(plan.compared, list(values), strict=True) if c.rule is Rule.NUMBER
+    ]
     row = exp.Anonymous(this="ROW", expressions=values)
     digest = catalog_call("hash_record_extended", row, exp.Literal.number(0))
     keys = [exp.alias_(key_value(c, side), key_alias(i), quoted=True) for i, c in enumerate(plan.key)]
