@@ -41,8 +41,8 @@ def info(dsn: str | None) -> None:
             click.echo(f"{key + ':':<10}{value}")
 
 
-def _embedded_home(dsn: str | None) -> Path:
-    if dsn or os.environ.get("HARNESS_DSN"):
+def _embedded_home() -> Path:
+    if os.environ.get("HARNESS_DSN"):
         raise InvalidInput(
             "this command manages the embedded server; with --dsn / HARNESS_DSN use your own tools"
         )
@@ -57,7 +57,7 @@ def start() -> None:
     Example:
       harness db start && psql "$(harness db info | sed -n 's/^uri: *//p')"
     """
-    home = _embedded_home(None)
+    home = _embedded_home()
     try:
         pid = server_hold.start_holder(home)
     except OSError as exc:
@@ -73,7 +73,7 @@ def stop() -> None:
     Example:
       harness db stop
     """
-    home = _embedded_home(None)
+    home = _embedded_home()
     if server_hold.stop_holder(home):
         click.echo("embedded server released; it stops when no other harness command uses it")
     else:
@@ -88,7 +88,7 @@ def status() -> None:
     Example:
       harness db status
     """
-    found = server_hold.status(_embedded_home(None))
+    found = server_hold.status(_embedded_home())
     state = "up" if found.running else "down"
     held = f", kept up by 'harness db start' (process {found.holder})" if found.holder else ""
     click.echo(f"embedded server: {state}{held}; data in {found.data_dir}")
@@ -110,7 +110,7 @@ def psql(dsn: str | None) -> int:
 @db.command(hidden=True)
 def hold() -> None:
     """The process 'harness db start' leaves running to keep the server up."""
-    home = _embedded_home(None)
+    home = _embedded_home()
     start_embedded(home)
     server_hold.hold(home)
 

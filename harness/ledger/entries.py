@@ -46,6 +46,12 @@ class Record:
     """Base of every entry kind: the (de)serialisation shared by all of them."""
 
     KIND: ClassVar[EntryKind]
+    # Fields stored as plain strings and typed again on reading.
+    ENUMS: ClassVar[dict[str, type[StrEnum]]] = {}
+
+    def __post_init__(self) -> None:
+        for name, kind in self.ENUMS.items():
+            object.__setattr__(self, name, kind(getattr(self, name)))
 
     def to_body(self) -> Body:
         body = {f.name: _plain(getattr(self, f.name)) for f in fields(self)}
@@ -103,6 +109,7 @@ class SideExecution(Record):
     """One side's processing of one date."""
 
     KIND: ClassVar[EntryKind] = EntryKind.EXECUTION
+    ENUMS: ClassVar[dict[str, type[StrEnum]]] = {"status": ExecutionStatus}
     business_date: str
     label: str
     side: str
@@ -116,9 +123,6 @@ class SideExecution(Record):
     sqlstate: str | None = None
     session: dict[str, Any] = field(default_factory=dict)
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "status", ExecutionStatus(self.status))
-
     @property
     def failed(self) -> bool:
         return self.status is ExecutionStatus.FAILED
@@ -129,6 +133,7 @@ class Comparison(Record):
     """One entity on one date: the comparison result (comparisons.EntityResult's shape)."""
 
     KIND: ClassVar[EntryKind] = EntryKind.COMPARISON
+    ENUMS: ClassVar[dict[str, type[StrEnum]]] = {"verdict": Verdict}
     business_date: str
     entity: str
     verdict: Verdict
@@ -139,9 +144,6 @@ class Comparison(Record):
     samples: list[dict[str, Any]]
     accepted: dict[str, int]
     error: str | None = None
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "verdict", Verdict(self.verdict))
 
     @classmethod
     def failed(cls, business_date: str, entity: str, key: list[str], error: str) -> Comparison:
@@ -162,15 +164,13 @@ class DateFinished(Record):
 @dataclass(frozen=True)
 class RunFinished(Record):
     KIND: ClassVar[EntryKind] = EntryKind.RUN_FINISHED
+    ENUMS: ClassVar[dict[str, type[StrEnum]]] = {"status": RunStatus}
     status: RunStatus
     finished_at: str
     dates_recorded: int
     source_fingerprints: dict[str, Any]
     accepted_differences: list[dict[str, Any]] = field(default_factory=list)
     error: str | None = None
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "status", RunStatus(self.status))
 
 
 RECORDS: dict[EntryKind, type[Record]] = {
