@@ -1,19 +1,20 @@
-"""Benchmark: compare gl_entries-shaped tables of N rows per side, harness vs plain datacompy.
+"""Benchmark: compare gl_entries-shaped tables of N rows per side: counts, verdict, time, memory.
 
-Run by hand:  python -m benchmarks.compare_gl --rows 100000 1000000
-Uses a fresh embedded server in a temporary harness home unless --dsn is given.
-
-For each size the tables are built once with generate_series (control; the candidate a copy
-with other surrogate ids and timestamps, which the spec ignores), then compared twice: with
-no differences, and with 1,000 (800 changed base_amount, 100 rows missing on the candidate,
-100 extra on the candidate). Every measurement runs in its own child process so peak memory
-(ru_maxrss) is per case:
-  harness    comparisons.compare_entity: the pushdown in PostgreSQL, datacompy on <= 10,000
-             examined keys
-  datacompy  both full tables (the compared columns) loaded into pandas with psycopg, then
-             datacompy.PandasCompare on (txn_reference, line_no)
-"server MB" is the peak RSS of the child's PostgreSQL backend (VmHWM; it includes the
-shared buffers the backend touched), read from /proc when the server runs on this machine.
+Run by hand:  python -m benchmarks.compare_gl --rows 1000000 [--scenarios none 1k] [--no-baseline]
+Uses a fresh embedded server in a temporary harness home unless --dsn is given. Per size the
+control is built once (generate_series); per scenario the candidate again (other surrogate ids
+and timestamps: the spec ignores them) with the differences' kinds interleaved over the keys:
+  none  no differences
+  1k    1,000: 800 base_amount +0.01, 100 rows missing on the candidate, 100 extra on it
+  200k  200,000: 100,000 txn_amount +0.01 (within its tolerance of 1 minor unit), 100,000 t2
+        rewritten 'X-' || t2 (covered by an accepted difference with a where rule)
+(scaled down to a fifth of the rows when larger). Each measurement, a child process, compares
+twice: timed, with max RSS (ru_maxrss) read after it, then under tracemalloc for the Python
+peak (not timed: tracing slows allocation). "server MB": the child's backend's VmHWM.
+  harness    comparisons.compare_entity (pushdown, datacompy on <= --max-detail-rows keys);
+             its counts and verdict are checked against the rows each injection changed
+  datacompy  (unless --no-baseline) both full tables in pandas, plain PandasCompare on the key
+             (no tolerance, no accepted differences: its counts are not checked)
 """
 
 from __future__ import annotations
@@ -25,7 +26,10 @@ import resource
 import subprocess
 import sys
 import time
+import tracemalloc
+from dataclasses import asdict, dataclass, fields
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -34,35 +38,31 @@ from benchmarks.scratch import scratch_database
 CONTROL, CANDIDATE = "bench_cmp_control", "bench_cmp_candidate"
 DAY = date(2024, 3, 1)
 REPO = Path(__file__).resolve().parents[1]
+CANDIDATE_IDS = 10**9  # the candidate's surrogate ids: the control's plus this
 KEY = ["txn_reference", "line_no"]
-COMPARED = [
-    "account_code",
-    "dc_marker",
-    "currency",
-    "txn_amount",
-    "base_amount",
-    "period",
-    "business_date",
-    "t0",
-    "t1",
-    "t2",
-    "t3",
-]
+COMPARED = "account_code, dc_marker, currency, txn_amount, base_amount, period, business_date, t0, t1, t2, t3"
 SPEC = {
     "name": "gl_entries",
     "query": "SELECT * FROM gl_entries WHERE business_date = :business_date",
     "key": KEY,
     "ignore": ["gl_entry_id", "journal_id", "created_at"],
     "context": ["t0"],
+    "tolerances": {"txn_amount": 1},
+}
+# Covers the t2 rewrites: the accepted difference as a config's [[accepted_differences]] gives it.
+ACCEPTED = {"id": "bench-t2-prefix", "entity": "gl_entries", "columns": ["t2"], "expires": date(2099, 12, 31)}
+ACCEPTED |= {
+    "where": "candidate.t2 = 'X-' || control.t2",
+    "reason": "benchmark",
+    "approved_by": "-",
+    "ticket": "-",
 }
 
 TABLE = """
 CREATE TABLE {schema}.gl_entries (
     gl_entry_id bigint, journal_id bigint, txn_reference text, line_no integer, account_code text,
     dc_marker char(1), currency char(3), txn_amount numeric(18,2), base_amount numeric(18,2),
-    period text, business_date date, t0 text, t1 text, t2 text, t3 text,
-    created_at timestamptz DEFAULT now()
-)
+    period text, business_date date, t0 text, t1 text, t2 text, t3 text, created_at timestamptz DEFAULT now())
 """
 # Five lines per transaction, amounts and analysis codes varying with i.
 ROWS = """
@@ -74,78 +74,138 @@ SELECT i + {id_offset}, i / 5 + {id_offset}, 'TX-20240301-' || lpad((i / 5)::tex
        'P' || (i % 11), 'BRK' || (i % 7), 'POL-' || lpad((i % 5000)::text, 7, '0'), now()
 FROM generate_series(0, {rows} - 1) AS i
 """
-# 1,000 differences spread over the table: 800 amounts, 100 missing, 100 extra.
-DIFFERENCES = """
-UPDATE {c}.gl_entries SET base_amount = base_amount + 0.01 WHERE gl_entry_id - {off} IN (
-    SELECT (g * ({rows} / 1000))::bigint FROM generate_series(0, 799) g);
-DELETE FROM {c}.gl_entries WHERE gl_entry_id - {off} IN (
-    SELECT (g * ({rows} / 1000))::bigint FROM generate_series(800, 899) g);
-INSERT INTO {c}.gl_entries
+# The candidate rows at positions g (of spread, spaced evenly over its rows) in the array %(g)s.
+PICKED = "unnest(%(g)s::bigint[]) AS g WHERE gl_entry_id = {off} + g * {rows} / {spread}"
+EDITS = {
+    "changed": "UPDATE {t} SET base_amount = base_amount + 0.01 FROM " + PICKED,
+    "missing": "DELETE FROM {t} USING " + PICKED,
+    "tolerated": "UPDATE {t} SET txn_amount = txn_amount + 0.01 FROM " + PICKED,
+    "accepted": "UPDATE {t} SET t2 = 'X-' || t2 FROM " + PICKED,
+}
+EXTRA = """
+INSERT INTO {t}
 SELECT 9000000000 + g, 9000000000 + g, 'TX-EXTRA-' || g, 1, '1100', 'D', 'GBP', 1.00, 1.00, '2024/003',
        DATE '2024-03-01', 'MOTOR', 'P1', 'BRK1', 'POL-0000001', now()
-FROM generate_series(1, 100) g;
+FROM generate_series(1, {n}) AS g
 """
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """Differences to inject, by kind (and, once injected, the rows each statement changed)."""
+
+    changed: int = 0  # base_amount +0.01: different, unexplained
+    missing: int = 0  # deleted from the candidate: control_only, unexplained
+    tolerated: int = 0  # txn_amount +0.01: within its tolerance, so equal
+    accepted: int = 0  # t2 -> 'X-' || t2: different, covered by the accepted difference
+    extra: int = 0  # added to the candidate: candidate_only, unexplained
+
+    @property
+    def total(self) -> int:
+        return sum(asdict(self).values())
+
+    def fitted(self, rows: int) -> Scenario:
+        """Scaled down to at most a fifth of the rows."""
+        if self.total <= rows // 5:
+            return self
+        return Scenario(**{k: v * (rows // 5) // self.total for k, v in asdict(self).items()})
+
+    def expected(self, rows: int) -> dict[str, Any]:
+        unexplained = self.changed + self.missing + self.extra
+        return {
+            "control_rows": rows,
+            "candidate_rows": rows - self.missing + self.extra,
+            "equal": rows - self.changed - self.missing - self.accepted,  # within tolerance is equal
+            "different": self.changed + self.accepted,
+            "control_only": self.missing,
+            "candidate_only": self.extra,
+            "within_tolerance": self.tolerated,
+            "accepted": self.accepted,
+            "unexplained": unexplained,
+            "verdict": "MISMATCH" if unexplained else "ACCEPTED" if self.accepted else "MATCH",
+        }
+
+    def __str__(self) -> str:
+        kinds = [f"{getattr(self, f.name):,} {f.name}" for f in fields(self) if getattr(self, f.name)]
+        return f"injected {self.total:,} differences" + (f" ({', '.join(kinds)})" if kinds else "")
+
+
+SCENARIOS = {"none": Scenario(), "1k": Scenario(changed=800, missing=100, extra=100)}
+SCENARIOS["200k"] = Scenario(tolerated=100_000, accepted=100_000)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--rows", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument("--rows", type=int, nargs="+", default=[100_000, 1_000_000], help="rows per side")
+    parser.add_argument("--scenarios", nargs="+", choices=SCENARIOS, default=list(SCENARIOS))
+    parser.add_argument("--max-detail-rows", type=int, default=10_000, help="harness stage 2 cap")
     parser.add_argument("--dsn")
     parser.add_argument("--no-baseline", action="store_true", help="skip plain datacompy")
     parser.add_argument("--child", choices=["harness", "datacompy"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(_child(args.child, args.dsn)))
+        print(json.dumps(_child(args.child, args.dsn, args.max_detail_rows)))
         return
     with scratch_database(args.dsn) as database:
         _measure(database.uri, args)
 
 
 def _measure(uri: str, args: argparse.Namespace) -> None:
-    results = []
-    for rows in args.rows:
-        for differences in (0, 1000):
-            _build(uri, rows, differences)
-            for method in ("harness", *(() if args.no_baseline else ("datacompy",))):
-                measured = _run_child(method, uri)
-                results.append({"rows": rows, "differences": differences, "method": method, **measured})
-                _print_row(results[-1])
-    _drop(uri)
-    _summary(results)
-
-
-def _build(uri: str, rows: int, differences: int) -> None:
     from harness.database import connect
 
+    checked = []
     with connect(uri) as conn:
-        _drop_schemas(conn)
-        for schema, offset in ((CONTROL, 0), (CANDIDATE, 10**9)):
-            conn.execute(f"CREATE SCHEMA {schema}")
-            conn.execute(TABLE.format(schema=schema))
-            conn.execute(ROWS.format(schema=schema, rows=rows, id_offset=offset))
-        if differences:
-            conn.execute(DIFFERENCES.format(c=CANDIDATE, off=10**9, rows=rows))
+        for rows in args.rows:
+            _build(conn, CONTROL, rows, 0)
+            for name in args.scenarios:
+                injected = _candidate(conn, rows, SCENARIOS[name].fitted(rows))
+                print(f"\n== {rows:,} rows/side, scenario {name}: {injected}; --max-detail-rows", end=" ")
+                print(f"{args.max_detail_rows:,}\n{HEADER}", flush=True)
+                for method in ("harness", *(() if args.no_baseline else ("datacompy",))):
+                    measured = _run_child(method, uri, args.max_detail_rows)
+                    _print_row({"method": method, **measured})
+                    if method == "harness":
+                        checked.append(_check(measured, injected.expected(rows)))
         for schema in (CONTROL, CANDIDATE):
-            conn.execute(f"VACUUM ANALYZE {schema}.gl_entries")  # hint bits set: both methods read alike
+            conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+    print(f"\nharness counts equal the injected numbers in {sum(checked)} of {len(checked)} scenario(s)")
 
 
-def _drop(uri: str) -> None:
-    from harness.database import connect
+def _build(conn: Any, schema: str, rows: int, id_offset: int) -> None:
+    conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}")
+    conn.execute(TABLE.format(schema=schema))
+    conn.execute(ROWS.format(schema=schema, rows=rows, id_offset=id_offset))
 
-    with connect(uri) as conn:
-        _drop_schemas(conn)
 
-
-def _drop_schemas(conn: Any) -> None:
+def _candidate(conn: Any, rows: int, scenario: Scenario) -> Scenario:
+    """The candidate rebuilt with the scenario's differences; the rows each statement changed."""
+    _build(conn, CANDIDATE, rows, CANDIDATE_IDS)
+    table, done = f"{CANDIDATE}.gl_entries", {}
+    positions = _interleaved(scenario)
+    where = {"off": CANDIDATE_IDS, "rows": rows, "spread": sum(len(p) for p in positions.values())}
+    for kind, statement in EDITS.items():
+        done[kind] = conn.execute(statement.format(t=table, **where), {"g": positions[kind]}).rowcount
+    done["extra"] = conn.execute(EXTRA.format(t=table, n=scenario.extra)).rowcount
     for schema in (CONTROL, CANDIDATE):
-        conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        conn.execute(f"VACUUM ANALYZE {schema}.gl_entries")  # hint bits set: both methods read alike
+    return Scenario(**done)
 
 
-def _run_child(method: str, uri: str) -> dict[str, Any]:
+def _interleaved(scenario: Scenario) -> dict[str, list[int]]:
+    """Positions 0, 1, ... dealt to the kinds of EDITS so that each kind spreads over all of them."""
+    ideal = sorted(((j + 0.5) / n, k) for k in EDITS if (n := getattr(scenario, k)) for j in range(n))
+    dealt: dict[str, list[int]] = {kind: [] for kind in EDITS}
+    for g, (_, kind) in enumerate(ideal):
+        dealt[kind].append(g)
+    return dealt
+
+
+def _run_child(method: str, uri: str, max_detail_rows: int) -> dict[str, Any]:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
     command = [sys.executable, "-m", "benchmarks.compare_gl", "--child", method, "--dsn", uri]
+    command += ["--max-detail-rows", str(max_detail_rows)]
     done = subprocess.run(command, capture_output=True, text=True, cwd=REPO, env=env, check=False)
     if done.returncode != 0:
         raise SystemExit(f"{method} child failed:\n{done.stderr}")
@@ -153,7 +213,7 @@ def _run_child(method: str, uri: str) -> dict[str, Any]:
     return result
 
 
-def _child(method: str, uri: str) -> dict[str, Any]:
+def _child(method: str, uri: str, max_detail_rows: int) -> dict[str, Any]:
     # imported before the clock starts: the timings compare work, not imports
     import datacompy  # noqa: F401
 
@@ -161,95 +221,79 @@ def _child(method: str, uri: str) -> dict[str, Any]:
     from harness.database import connect
 
     with connect(uri) as conn:
+        work = partial(_harness, conn, max_detail_rows) if method == "harness" else partial(_datacompy, conn)
         started = time.perf_counter()
-        outcome = _harness(conn) if method == "harness" else _datacompy(conn)
+        outcome = work()
         seconds = time.perf_counter() - started
+        rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # before tracing's own memory
         server_mb = _backend_peak_mb(conn.info.backend_pid)
-    return {
-        "seconds": round(seconds, 2),
-        "python_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
-        "server_mb": server_mb,
-        **outcome,
-    }
+        tracemalloc.start()
+        again = work()
+        traced_mb = tracemalloc.get_traced_memory()[1] / 2**20
+        tracemalloc.stop()
+    assert again == outcome, f"the traced run counted otherwise: {again} vs {outcome}"
+    memory = {"traced_mb": traced_mb, "rss_mb": rss_mb, "server_mb": server_mb}
+    return {"seconds": seconds, **memory, **outcome}
 
 
-def _harness(conn: Any) -> dict[str, Any]:
-    from comparisons import compare_entity, parse_entity_specs
+def _harness(conn: Any, cap: int) -> dict[str, Any]:
+    from comparisons import compare_entity, parse_accepted, parse_entity_specs
 
     (spec,) = parse_entity_specs([SPEC], "benchmarks/compare_gl.py")
-    result = compare_entity(conn, spec, CONTROL, CANDIDATE, DAY, (), today=DAY)
-    counts = result.counts
-    return {
-        "verdict": result.verdict.value,
-        "different": counts.different,
-        "control_only": counts.control_only,
-        "candidate_only": counts.candidate_only,
-        "examined": counts.examined,
-    }
+    accepted = parse_accepted([ACCEPTED], "benchmarks/compare_gl.py", (spec,))
+    result = compare_entity(conn, spec, CONTROL, CANDIDATE, DAY, accepted, max_detail_rows=cap, today=DAY)
+    return {"verdict": result.verdict.value, **result.counts.to_dict()}
 
 
 def _datacompy(conn: Any) -> dict[str, Any]:
     import datacompy
     import pandas as pd
 
-    columns = ", ".join([*KEY, *COMPARED])
     frames = []
     for schema in (CONTROL, CANDIDATE):
-        cursor = conn.execute(f"SELECT {columns} FROM {schema}.gl_entries WHERE business_date = %s", (DAY,))
+        query = f"SELECT {', '.join(KEY)}, {COMPARED} FROM {schema}.gl_entries WHERE business_date = %s"
+        cursor = conn.execute(query, (DAY,))
         frames.append(pd.DataFrame(cursor.fetchall(), columns=[d.name for d in cursor.description]))
-    compare = datacompy.PandasCompare(
-        frames[0], frames[1], join_columns=KEY, df1_name="control", df2_name="candidate"
-    )
-    different = len(compare.intersect_rows) - compare.count_matching_rows()
-    return {
-        "verdict": "MATCH" if compare.matches() else "MISMATCH",
-        "different": int(different),
-        "control_only": len(compare.df1_unq_rows),
-        "candidate_only": len(compare.df2_unq_rows),
-        "examined": len(frames[0]) + len(frames[1]),
-    }
+    compare = datacompy.PandasCompare(frames[0], frames[1], join_columns=KEY)
+    equal = int(compare.count_matching_rows())
+    counts = {"equal": equal, "different": len(compare.intersect_rows) - equal}
+    counts |= {"control_only": len(compare.df1_unq_rows), "candidate_only": len(compare.df2_unq_rows)}
+    return {"verdict": "MATCH" if compare.matches() else "MISMATCH", **counts}
 
 
-def _backend_peak_mb(pid: int) -> int | None:
+def _backend_peak_mb(pid: int) -> float | None:
     try:
         status = Path(f"/proc/{pid}/status").read_text()
     except OSError:
         return None  # the server runs elsewhere
     kb = next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:")), None)
-    return round(kb / 1024) if kb is not None else None
+    return kb / 1024 if kb is not None else None
 
 
-HEADER = (
-    f"{'rows/side':>10} {'diffs':>6} {'method':<10} {'wall s':>7} {'python MB':>10} {'server MB':>10} "
-    f"{'verdict':<9} {'different':>9} {'ctl-only':>8} {'cand-only':>9}"
-)
+# (heading, result field, width: negative left-aligns); what a method does not give shows as "-"
+COLUMNS = [("method", "method", -10), ("wall s", "seconds", 7), ("traced MB", "traced_mb", 10)]
+COLUMNS += [("max RSS MB", "rss_mb", 11), ("server MB", "server_mb", 10), ("verdict", "verdict", -9)]
+COUNTS = ["equal", "different", "control_only", "candidate_only"]
+COUNTS += ["within_tolerance", "accepted", "unexplained", "examined"]
+COLUMNS += [(c.replace("_", "-"), c, 16 if "_" in c else 11) for c in COUNTS]
+HEADER = " ".join(f"{h:<{-w}}" if w < 0 else f"{h:>{w}}" for h, _, w in COLUMNS)
+
+
+def _n(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:,.2f}" if value < 100 else f"{value:,.0f}"
+    return "-" if value is None else f"{value:,}" if isinstance(value, int) else str(value)
 
 
 def _print_row(r: dict[str, Any]) -> None:
-    if not getattr(_print_row, "printed", False):
-        print(HEADER, flush=True)
-        _print_row.printed = True  # type: ignore[attr-defined]
-    server = "-" if r["server_mb"] is None else r["server_mb"]
-    print(
-        f"{r['rows']:>10,} {r['differences']:>6,} {r['method']:<10} {r['seconds']:>7.2f} "
-        f"{r['python_mb']:>10,} {server:>10} {r['verdict']:<9} {r['different']:>9,} "
-        f"{r['control_only']:>8,} {r['candidate_only']:>9,}",
-        flush=True,
-    )
+    print(" ".join(f"{_n(r.get(f)):<{-w}}" if w < 0 else f"{_n(r.get(f)):>{w}}" for _, f, w in COLUMNS))
 
 
-def _summary(results: list[dict[str, Any]]) -> None:
-    print()
-    baselines = {(b["rows"], b["differences"]): b for b in results if b["method"] == "datacompy"}
-    for r in results:
-        base = baselines.get((r["rows"], r["differences"]))
-        if r["method"] != "harness" or base is None:
-            continue
-        print(
-            f"{r['rows']:>10,} rows, {r['differences']:>5,} differences: harness "
-            f"{base['seconds'] / r['seconds']:.1f}x faster than datacompy on the full tables, "
-            f"{base['python_mb'] / r['python_mb']:.1f}x less Python memory"
-        )
+def _check(measured: dict[str, Any], expected: dict[str, Any]) -> bool:
+    wrong = [f"{k} {_n(measured[k])} (injected: {_n(v)})" for k, v in expected.items() if measured[k] != v]
+    verdict = f"DIFFER in {', '.join(wrong)}" if wrong else f"all equal ({', '.join(expected)})"
+    print(f"   harness counts vs injected: {verdict}", flush=True)
+    return not wrong
 
 
 if __name__ == "__main__":

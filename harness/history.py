@@ -20,6 +20,9 @@ class RunSummary:
     dates: list[str]
     verdict: str
     counts: dict[str, int]
+    # sha256 of all SQL each side executes (provenance side_record): tells runs of other SQL apart
+    control_sha256: str
+    candidate_sha256: str
 
     def to_dict(self) -> dict[str, Any]:
         return self.__dict__.copy()
@@ -43,6 +46,13 @@ def summaries(conn: Connection) -> list[RunSummary]:
             doc["run"]["dates"],
             doc["verdict"]["label"],
             doc["verdict"]["counts"],
+            _sql_sha256(doc, "control"),
+            _sql_sha256(doc, "candidate"),
         )
         for doc in all_documents(conn)
     ]
+
+
+def _sql_sha256(doc: dict[str, Any], label: str) -> str:
+    """The side's SQL hash as the run recorded it ("" if the document has none)."""
+    return str((doc.get("sides") or {}).get(label, {}).get("sql_sha256") or "")

@@ -18,11 +18,17 @@ from harness.gate import evaluate, load_policy
 from harness.history import NO_RUNS, all_documents, latest_run_id, run_document, summaries
 from harness.pairs import select_pair
 
+SHORT_HASH = 12  # hex digits of a side's sql_sha256 in history, as gate's pair line shows them
+HASH_WIDTH = 15  # "candidate sql" and a space
+
 
 @click.command()
 @dsn_option
 def history(dsn: str | None) -> None:
     """List the runs recorded in the ledger, oldest first.
+
+    Each run shows its control's and candidate's SQL hash (the first 12 hex digits of the
+    sql_sha256 the run recorded per side): runs of other SQL have other hashes.
 
     \b
     Example:
@@ -33,14 +39,23 @@ def history(dsn: str | None) -> None:
     if not runs:
         click.echo("no runs recorded yet; start one with 'harness run --demo'")
         return
-    click.echo(f"{'run':<24}{'started (UTC)':<21}{'status':<13}{'dates':<25}verdict")
+    click.echo(
+        f"{'run':<24}{'started (UTC)':<21}{'status':<13}{'dates':<25}"
+        f"{'control sql':<{HASH_WIDTH}}{'candidate sql':<{HASH_WIDTH}}verdict"
+    )
     for run in runs:
         span = run.dates[0] if len(run.dates) == 1 else f"{run.dates[0]}..{run.dates[-1]}"
         counts = ", ".join(f"{n} {v}" for v, n in run.counts.items() if n)
+        hashes = "".join(f"{_short(h):<{HASH_WIDTH}}" for h in (run.control_sha256, run.candidate_sha256))
         click.echo(
             f"{run.run_id:<24}{run.started_at[:19].replace('T', ' '):<21}{run.status:<13}"
-            f"{span:<25}{run.verdict} ({counts})"
+            f"{span:<25}{hashes}{run.verdict} ({counts})"
         )
+
+
+def _short(sha256: str) -> str:
+    """A side's SQL hash as history shows it: the first SHORT_HASH hex digits ("-" if none)."""
+    return sha256[:SHORT_HASH] or "-"
 
 
 @click.command()
