@@ -9,7 +9,13 @@ its one condition holds:
   where = "<SQL predicate>"   over control.<col> and candidate.<col> (text), evaluated in
                               PostgreSQL on the examined pairs loaded into temp tables
   keys = [[...], ...]         the row's key is listed
-A row is credited to the first entry (in config order) that covers it.
+and, if it states one, its expectation holds on the row:
+  expect = "<SQL predicate>"  over control.<col> and candidate.<col> (text): what the
+                              candidate's values must be given the control's (or the
+                              control's repaired); a row in scope that does not meet it
+                              stays unexplained, and is counted per entry as unmet.
+A row is credited to the first entry (in config order) that covers it. Everything is
+evaluated in PostgreSQL over every differing key (comparisons.covering), not samples.
 """
 
 from __future__ import annotations
@@ -19,18 +25,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-import psycopg
-from psycopg import sql
 from sqlglot import exp
 
 from comparisons import values
-from comparisons.connection import Connection
-from comparisons.errors import EntityQueryError
-from comparisons.normalize import is_valid_json_text
-from comparisons.plan import Plan
 from comparisons.qualify import QueryProblem, parse_condition, render
 from comparisons.spec import EntitySpec
-from comparisons.work import Difference, EntityWork, TempTables
 
 ACCEPTED_KEYS = (
     "id",
@@ -39,6 +38,7 @@ ACCEPTED_KEYS = (
     "when",
     "where",
     "keys",
+    "expect",
     "reason",
     "approved_by",
     "ticket",
@@ -65,6 +65,7 @@ class AcceptedDifference:
     when: str | None = None
     where: str | None = None
     keys: tuple[tuple[str, ...], ...] = ()
+    expect: str | None = None
     origin: str = ""
 
     def expired(self, today: date) -> bool:
@@ -83,6 +84,7 @@ class AcceptedDifference:
             "approved_by": self.approved_by,
             "ticket": self.ticket,
             "expires": self.expires.isoformat(),
+            "expect": self.expect,
         }
 
 
@@ -120,7 +122,8 @@ def _entry(data: dict[str, Any], where: values.Where, entities: Sequence[EntityS
         ticket=values.text(data, "ticket", where),
         expires=_expires(data.get("expires"), where),
         when=_when(data, where),
-        where=_where(data, where),
+        where=_predicate(data, "where", where),
+        expect=_predicate(data, "expect", where),
         keys=_keys(data, where, spec),
         origin=str(where),
     )
@@ -140,18 +143,18 @@ def _when(data: dict[str, Any], where: values.Where) -> str | None:
     return str(data["when"])
 
 
-def _where(data: dict[str, Any], where: values.Where) -> str | None:
-    if "where" not in data:
+def _predicate(data: dict[str, Any], name: str, where: values.Where) -> str | None:
+    if name not in data:
         return None
-    text = values.text(data, "where", where)
+    text = values.text(data, name, where)
     try:
         predicate = parse_condition(text)
     except QueryProblem as exc:
-        raise where.error("where", str(exc)) from exc
+        raise where.error(name, str(exc)) from exc
     for col in predicate.find_all(exp.Column):
         if col.table not in PAIR_SIDES:
             raise where.error(
-                "where", f"must qualify every column as control.<col> or candidate.<col>: {col.sql()}"
+                name, f"must qualify every column as control.<col> or candidate.<col>: {col.sql()}"
             )
     return render(predicate)
 
@@ -168,110 +171,24 @@ def _keys(data: dict[str, Any], where: values.Where, spec: EntitySpec | None) ->
     return tuple(tuple(str(v) for v in k) for k in raw)
 
 
-def coverable_columns(plan: Plan, difference: Difference) -> tuple[str, ...]:
-    if difference.kind in ("different", "invalid_json"):
-        return difference.differing
-    return tuple(c.name for c in plan.compared)
-
-
-def apply_accepted(
-    work: EntityWork, differences: Sequence[Difference], entries: Sequence[AcceptedDifference], today: date
-) -> dict[int, str]:
-    """Index of each covered difference -> the id of the entry that covers it."""
-    conn, plan, temps = work.conn, work.plan, work.temps
-    active = [e for e in entries if not e.expired(today)]
-    covered: dict[int, str] = {}
-    pairs_loaded = False
-    for entry in active:
-        candidates = [
-            i
-            for i, d in enumerate(differences)
-            if i not in covered and entry.allows(coverable_columns(plan, d))
-        ]
-        if not candidates:
-            continue
-        if entry.where is not None and not pairs_loaded:
-            _load_pairs(conn, plan, differences, temps)
-            pairs_loaded = True
-        for i in _holds(conn, entry, candidates, differences, temps):
-            covered[i] = entry.id
-    return covered
-
-
-def _holds(
-    conn: Connection,
-    entry: AcceptedDifference,
-    candidates: list[int],
-    differences: Sequence[Difference],
-    temps: TempTables,
-) -> list[int]:
-    if entry.keys:
-        listed = set(entry.keys)
-        return [i for i in candidates if differences[i].key in listed]
-    if entry.when is not None:
-        side = entry.when.removesuffix("_invalid_json")
-        return [i for i in candidates if _invalid_on(differences[i], side)]
-    matched = _where_rows(conn, entry, temps)
-    return [i for i in candidates if i in matched]
-
-
-def _invalid_on(difference: Difference, side: str) -> bool:
-    row = difference.control if side == "control" else difference.candidate
-    if row is None or not difference.differing:
-        return False
-    return all(not is_valid_json_text(row.get(name)) for name in difference.differing)
-
-
-def _load_pairs(conn: Connection, plan: Plan, differences: Sequence[Difference], temps: TempTables) -> None:
-    names = [c.name for c in plan.pulled]
-    columns = sql.SQL(", ").join(sql.SQL("{} text").format(sql.Identifier(n)) for n in names)
-    for side in PAIR_SIDES:
-        temps.create(side)
-        target = sql.Identifier("pg_temp", temps.name(side))
-        conn.execute(
-            sql.SQL("CREATE TEMP TABLE {} ({} integer, {})").format(
-                sql.Identifier(temps.name(side)), sql.Identifier(ROW_ID), columns
-            )
-        )
-        copy = sql.SQL("COPY {} ({}) FROM STDIN").format(
-            target, sql.SQL(", ").join(sql.Identifier(n) for n in [ROW_ID, *names])
-        )
-        with conn.cursor() as cur, cur.copy(copy) as loader:
-            for i, difference in enumerate(differences):
-                row = getattr(difference, side) or {}
-                loader.write_row([i, *(row.get(n) for n in names)])
-
-
-def _where_rows(conn: Connection, entry: AcceptedDifference, temps: TempTables) -> set[int]:
-    assert entry.where is not None
-    query = sql.SQL(
-        "SELECT control.{row} FROM {c} AS control JOIN {d} AS candidate USING ({row}) WHERE {p}"
-    ).format(
-        row=sql.Identifier(ROW_ID),
-        c=sql.Identifier("pg_temp", temps.name("control")),
-        d=sql.Identifier("pg_temp", temps.name("candidate")),
-        p=sql.SQL(entry.where),  # re-rendered by sqlglot at parse time
-    )
-    try:
-        return {int(r[0]) for r in conn.execute(query).fetchall()}
-    except psycopg.Error as exc:
-        raise EntityQueryError(
-            f"{entry.origin}: accepted difference {entry.id!r}: where failed: {exc}"
-        ) from exc
-
-
 def summarize_accepted(
     accepted: Sequence[AcceptedDifference], results: Sequence[dict[str, Any]], today: date | None = None
 ) -> list[dict[str, Any]]:
-    """Each entry over a whole run: rows covered and status active | stale | expired."""
+    """Each entry over a whole run: rows covered, rows in scope that did not meet its
+    expectation (None when it states none) and status active | stale | expired."""
     today = today or date.today()
     covered = {e.id: 0 for e in accepted}
+    unmet = {e.id: 0 for e in accepted}
     for result in results:
-        for entry_id, rows in (result.get("accepted") or {}).items():
-            if entry_id in covered:
-                covered[entry_id] += int(rows)
+        for totals, key in ((covered, "accepted"), (unmet, "expectation_unmet")):
+            for entry_id, rows in (result.get(key) or {}).items():
+                if entry_id in totals:
+                    totals[entry_id] += int(rows)
     summary = []
     for entry in accepted:
         status = "expired" if entry.expired(today) else "stale" if covered[entry.id] == 0 else "active"
-        summary.append({**entry.to_dict(), "rows_covered": covered[entry.id], "status": status})
+        rows_unmet = unmet[entry.id] if entry.expect is not None else None
+        summary.append(
+            {**entry.to_dict(), "rows_covered": covered[entry.id], "rows_unmet": rows_unmet, "status": status}
+        )
     return summary

@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 
-from comparisons.accepted import AcceptedDifference, apply_accepted
+from psycopg import sql
+
+from comparisons.accepted import AcceptedDifference
+from comparisons.classify import Classified, classify
 from comparisons.connection import Connection
-from comparisons.detail import Detail, run_stage2
+from comparisons.covering import Coverage, apply_coverage
+from comparisons.detail import run_stage2
 from comparisons.patterns import group_patterns, pick_samples
 from comparisons.plan import Plan, build_plan, describe
 from comparisons.pushdown import Stage1, run_stage1
 from comparisons.qualify import render, side_query
 from comparisons.result import ColumnStat, Counts, EntityResult, verdict
 from comparisons.spec import EntitySpec
-from comparisons.work import EntityWork
+from comparisons.work import Difference, EntityWork, Key, key_alias
 
 DEFAULT_MAX_DETAIL_ROWS = 10_000
 # Stage 1 groups both sides' rows by key in one hash aggregate; with the default 4MB it
@@ -45,26 +48,50 @@ def compare_entity(
     with _setting(conn, "work_mem", work_mem):
         try:
             stage1 = run_stage1(work, max_detail_rows)
-            detail = run_stage2(work) if stage1.not_equal else None
-            differences = detail.differences if detail else ()
-            covered = apply_accepted(work, differences, entries, today)
+            exact, coverage, differences, covered = _decide(work, stage1, entries, today)
         finally:
             work.temps.drop(conn)
-    counts = _counts(stage1, detail, covered)
-    per_entry = Counter(covered.values())
+    counts = _counts(stage1, exact, coverage)
     return EntityResult(
         business_date=business_date,
         entity=spec.name,
         verdict=verdict(counts),
         key=spec.key,
         counts=counts,
-        columns=tuple(ColumnStat(c.column, c.mismatches, c.max_difference) for c in detail.columns)
-        if detail
-        else (),
+        columns=tuple(ColumnStat(c.column, c.mismatches, c.max_difference) for c in exact.columns),
         patterns=group_patterns(differences, covered),
         samples=pick_samples(work.plan, differences, covered),
-        accepted=tuple((e.id, 0 if e.expired(today) else per_entry[e.id]) for e in entries),
+        accepted=tuple((e.id, coverage.covered.get(e.id, 0)) for e in entries),
+        expectation_unmet=tuple(coverage.unmet.items()),
     )
+
+
+NOTHING = Classified(0, 0, 0, 0, ())
+
+
+def _decide(
+    work: EntityWork, stage1: Stage1, entries: Sequence[AcceptedDifference], today: date
+) -> tuple[Classified, Coverage, tuple[Difference, ...], dict[int, str]]:
+    """Exact classes and coverage of every non-equal key; samples of the examined ones."""
+    if not stage1.not_equal:
+        return NOTHING, Coverage({e.id: 0 for e in entries}, {}), (), {}
+    exact = classify(work)
+    coverage = apply_coverage(work, entries, today)
+    detail = run_stage2(work)
+    accepted_by = _accepted_by(work)
+    covered = {i: accepted_by[d.key] for i, d in enumerate(detail.differences) if accepted_by.get(d.key)}
+    return exact, coverage, detail.differences, covered
+
+
+def _accepted_by(work: EntityWork) -> dict[Key, str]:
+    """The examined keys (as text, as stage 2 reads them) -> the entry covering each."""
+    keys = sql.SQL(", ").join(
+        sql.SQL("CAST(e.{} AS text)").format(sql.Identifier(key_alias(i))) for i in range(len(work.plan.key))
+    )
+    query = sql.SQL(
+        'SELECT {}, r._accepted FROM {} AS e JOIN {} AS r USING ("_row") WHERE r._accepted IS NOT NULL'
+    ).format(keys, work.temps.identifier("examined"), work.temps.identifier("rows"))
+    return {tuple(row[:-1]): str(row[-1]) for row in work.conn.execute(query).fetchall()}
 
 
 def _plan(conn: Connection, spec: EntitySpec, schemas: tuple[str, str], business_date: date) -> Plan:
@@ -75,28 +102,22 @@ def _plan(conn: Connection, spec: EntitySpec, schemas: tuple[str, str], business
     return build_plan(spec, described[0], described[1])
 
 
-def _counts(stage1: Stage1, detail: Detail | None, covered: dict[int, str]) -> Counts:
-    """Final counts: stage 2 decides for the examined keys, stage 1 stands for the rest."""
-    kinds = Counter(d.kind for d in detail.differences) if detail else Counter()
-    examined = Counter(detail.stage1_classes) if detail else Counter()
-    resolved = (detail.equal + detail.within_tolerance) if detail else 0
-    different = stage1.different - examined["different"] + kinds["different"] + kinds["invalid_json"]
-    control_only = stage1.control_only - examined["control_only"] + kinds["control_only"]
-    candidate_only = stage1.candidate_only - examined["candidate_only"] + kinds["candidate_only"]
-    duplicate_keys = stage1.duplicate_keys - examined["duplicate_key"] + kinds["duplicate_key"]
-    differences = different + control_only + candidate_only + duplicate_keys
+def _counts(stage1: Stage1, exact: Classified, coverage: Coverage) -> Counts:
+    """Stage 1 counts the keys by class; the classification decides the 'different' ones."""
+    differences = exact.different + stage1.control_only + stage1.candidate_only + stage1.duplicate_keys
+    accepted = sum(coverage.covered.values())
     return Counts(
         control_rows=stage1.control_rows,
         candidate_rows=stage1.candidate_rows,
-        equal=stage1.equal + resolved,
-        different=different,
-        control_only=control_only,
-        candidate_only=candidate_only,
-        duplicate_keys=duplicate_keys,
-        within_tolerance=detail.within_tolerance if detail else 0,
-        invalid_json=kinds["invalid_json"],
-        accepted=len(covered),
-        unexplained=differences - len(covered),
+        equal=stage1.equal + exact.resolved,
+        different=exact.different,
+        control_only=stage1.control_only,
+        candidate_only=stage1.candidate_only,
+        duplicate_keys=stage1.duplicate_keys,
+        within_tolerance=exact.within_tolerance,
+        invalid_json=exact.invalid_json,
+        accepted=accepted,
+        unexplained=differences - accepted,
         examined=stage1.examined,
     )
 

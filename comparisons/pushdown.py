@@ -10,8 +10,9 @@ through ``TempTables.drop``):
      when it has exactly one row per side and the two hashes agree (their xor is 0).
   2. the counts per class, read from that table (equal = control rows - control rows of
      the other keys, since an equal key has exactly one control row).
-  3. ``<run>_examined``: at most max_detail_rows of those keys, taken round-robin across
-     classes in key order, for stage 2 to pull.
+  3. ``<run>_ids``: those keys numbered, for the exact classification (comparisons.classify);
+     ``<run>_examined``: at most max_detail_rows of them, taken round-robin across classes
+     in key order, for stage 2 to sample.
 The row hash is hash_record_extended (64 bits) over the normalized values; two different
 rows of one key collide with probability 2^-64.
 """
@@ -53,10 +54,15 @@ class Stage1:
 def run_stage1(work: EntityWork, max_detail_rows: int) -> Stage1:
     conn, plan, temps = work.conn, work.plan, work.temps
     version = conn.info.server_version
-    if needs_json_function(version) and any(c.rule is Rule.JSON for c in plan.compared):
+    if needs_json_function(version):
         conn.execute(json_function_sql().encode())
     _execute(work, _keys_statement(plan, list(work.queries), temps.create("keys"), version))
-    totals, classes = _counts(conn, temps.identifier("keys"))
+    temps.create("ids")
+    _execute(
+        work,
+        IDS.format(ids=temps.identifier("ids"), classified=CLASSIFIED.format(keys=temps.identifier("keys"))),
+    )
+    totals, classes = _counts(conn, temps)
     temps.create("examined")
     _execute(work, _examined_statement(plan, temps, max_detail_rows))
     not_equal = sum(keys_ for keys_, _ in classes.values())
@@ -135,22 +141,27 @@ FROM (SELECT *, 2 * "_n" - "_sides" AS n1, "_sides" - "_n" AS n2 FROM {keys} WHE
 TOTALS = sql.SQL("""
 SELECT 2 * "_n" - coalesce("_sides", 0), coalesce("_sides", 0) - "_n" FROM {keys} WHERE "_total" <> 0
 """)
+# Every non-equal key, numbered: what the exact classification and the samples work on.
+IDS = sql.SQL("""
+CREATE TEMP TABLE {ids} AS
+SELECT pg_catalog.row_number() OVER () AS "_row", c.* FROM ({classified}) AS c
+""")
 EXAMINED = sql.SQL("""
 CREATE TEMP TABLE {examined} AS
-SELECT {names}, cls, n1, n2 FROM (
-    SELECT *, pg_catalog.row_number() OVER (PARTITION BY cls ORDER BY {names}) AS rn FROM ({classified}) AS c
+SELECT {names}, cls, n1, n2, "_row" FROM (
+    SELECT *, pg_catalog.row_number() OVER (PARTITION BY cls ORDER BY {names}) AS rn FROM {ids} AS c
 ) AS r
 ORDER BY rn, cls
 LIMIT {limit}
 """)
 
 
-def _counts(conn: Connection, keys: sql.Identifier) -> tuple[tuple[int, int], dict[str, tuple[int, int]]]:
+def _counts(conn: Connection, temps: TempTables) -> tuple[tuple[int, int], dict[str, tuple[int, int]]]:
     """(control rows, candidate rows) and, per class, (keys, control rows of those keys)."""
-    total = conn.execute(TOTALS.format(keys=keys)).fetchone()
-    classes = sql.SQL(
-        "SELECT cls, pg_catalog.count(*), pg_catalog.sum(n1) FROM ({}) AS c GROUP BY cls"
-    ).format(CLASSIFIED.format(keys=keys))
+    total = conn.execute(TOTALS.format(keys=temps.identifier("keys"))).fetchone()
+    classes = sql.SQL("SELECT cls, pg_catalog.count(*), pg_catalog.sum(n1) FROM {} AS c GROUP BY cls").format(
+        temps.identifier("ids")
+    )
     per_class = {str(cls): (int(n), int(n1)) for cls, n, n1 in conn.execute(classes).fetchall()}
     return (int(total[0]), int(total[1])) if total else (0, 0), per_class
 
@@ -159,7 +170,7 @@ def _examined_statement(plan: Plan, temps: TempTables, limit: int) -> sql.Compos
     return EXAMINED.format(
         examined=sql.Identifier(temps.name("examined")),
         names=sql.SQL(", ").join(sql.Identifier(key_alias(i)) for i in range(len(plan.key))),
-        classified=CLASSIFIED.format(keys=temps.identifier("keys")),
+        ids=temps.identifier("ids"),
         limit=sql.Literal(limit),
     )
 

@@ -113,6 +113,8 @@ class EntityResult:
     samples: tuple[Sample, ...]
     accepted: tuple[tuple[str, int], ...]  # (entry id, rows covered on this date), config order
     error: str | None = None
+    # (entry id, rows in its scope that did not meet its expect), entries stating one
+    expectation_unmet: tuple[tuple[str, int], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -126,6 +128,7 @@ class EntityResult:
             "samples": [s.to_dict() for s in self.samples],
             "accepted": dict(self.accepted),
             "error": self.error,
+            "expectation_unmet": dict(self.expectation_unmet),
         }
 
 

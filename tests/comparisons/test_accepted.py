@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import tomllib
 from datetime import date
+from importlib.resources import files
 from typing import Any
 
 import pytest
 
-from comparisons import SpecError, Verdict, parse_accepted, summarize_accepted
+from comparisons import (
+    AcceptedDifference,
+    EntityQueryError,
+    SpecError,
+    Verdict,
+    parse_accepted,
+    summarize_accepted,
+)
 from tests.comparisons.conftest import GL_SPEC, JOURNAL_SPEC, JSON_DEFECT, TODAY, Pair, accepted, spec
 
 
@@ -124,7 +133,9 @@ def test_summary_over_a_run_active_stale_expired(journal_pair: Pair) -> None:
         "approved_by",
         "ticket",
         "expires",
+        "expect",
         "rows_covered",
+        "rows_unmet",
         "status",
     ]
     assert summary[0]["expires"] == "2027-06-30"
@@ -164,7 +175,7 @@ BASE: dict[str, Any] = {
         (
             {"owner": "me"},
             "accepted_differences[0].owner is not a known key (known here: approved_by, columns, "
-            "entity, expires, id, keys, reason, ticket, when, where)",
+            "entity, expect, expires, id, keys, reason, ticket, when, where)",
         ),
         ({"columns": []}, "accepted_differences[0].columns must name at least one column"),
     ],
@@ -197,3 +208,58 @@ def test_ids_are_unique_and_entities_and_key_sizes_checked() -> None:
     keyed = {k: v for k, v in BASE.items() if k != "when"} | {"keys": [["J1", 2]]}
     with pytest.raises(SpecError, match=r"keys must give 1 values per key \(txn_reference\)"):
         parse_accepted([keyed], "harness.toml", entities=[journals])
+
+
+def _bundled_entry() -> tuple[AcceptedDifference, ...]:
+    config = tomllib.loads(files("harness").joinpath("default.toml").read_text(encoding="utf-8"))
+    return parse_accepted(config["accepted_differences"], "default.toml")
+
+
+LEGACY = """'{"policy_number": "' || p || '", "policyholder": "' || h || '", "txn_type": "' || t
+           || '", "description": "' || d || '"}'"""
+
+
+def test_the_bundled_escaping_entry_accepts_the_defect_and_nothing_else(pair: Pair) -> None:
+    """R1 is the defect alone (accepted); R2 also carries a wrong holder and R3 an extra key
+    on the candidate: both are in the entry's scope (legacy text invalid, metadata the only
+    differing column) but do not meet its expectation, so they stay unexplained."""
+    rows = """(VALUES ('R1', 'P1', 'O"Brien', 'NEW', 'a'), ('R2', 'P2', 'O"Brien', 'NEW', 'b'),
+                      ('R3', 'P3', 'back\\slash', 'NEW', 'c'), ('R4', 'P4', 'Plain', 'NEW', 'd'))
+              AS v(r, p, h, t, d)"""
+    pair.on(pair.control, f"CREATE TABLE j AS SELECT r, {LEGACY} AS metadata FROM {rows}")
+    candidate = f"""CREATE TABLE j AS SELECT r, jsonb_build_object('policy_number', p,
+        'policyholder', CASE r WHEN 'R2' THEN 'O"Brian' ELSE h END, 'txn_type', t, 'description', d)
+        || CASE r WHEN 'R3' THEN '{{"extra": 1}}'::jsonb ELSE '{{}}'::jsonb END AS metadata FROM {rows}"""
+    pair.on(pair.candidate, candidate)
+    entity = spec(name="journals", query="SELECT * FROM j", key=["r"], normalizers={"metadata": "json"})
+    result = pair.compare(entity, _bundled_entry())
+    assert (result.counts.equal, result.counts.different, result.counts.invalid_json) == (1, 3, 3)
+    assert (result.counts.accepted, result.counts.unexplained) == (1, 2)
+    assert result.to_dict()["expectation_unmet"] == {"legacy-json-escaping": 2}
+    unexplained = sorted(s.key["r"] for s in result.samples if s.accepted_by is None)
+    assert unexplained == ["R2", "R3"]
+    summary = summarize_accepted(_bundled_entry(), [result.to_dict()], today=TODAY)
+    assert (summary[0]["rows_covered"], summary[0]["rows_unmet"]) == (1, 2)
+
+
+def test_without_expect_the_same_entry_would_hide_the_wrong_holder(pair: Pair) -> None:
+    """The control for the test above: the entry minus its expect covers all three rows."""
+    rows = "(VALUES ('R2', 'P2', 'O\"Brien', 'NEW', 'b')) AS v(r, p, h, t, d)"
+    pair.on(pair.control, f"CREATE TABLE j AS SELECT r, {LEGACY} AS metadata FROM {rows}")
+    pair.on(
+        pair.candidate,
+        f"""CREATE TABLE j AS SELECT r, jsonb_build_object('policy_number', p, 'policyholder',
+            'O"Brian', 'txn_type', t, 'description', d) AS metadata FROM {rows}""",
+    )
+    entity = spec(name="journals", query="SELECT * FROM j", key=["r"], normalizers={"metadata": "json"})
+    loose = accepted(
+        {"id": "loose", "entity": "journals", "columns": ["metadata"], "when": "control_invalid_json"}
+    )
+    assert pair.compare(entity, loose).counts.unexplained == 0
+    assert pair.compare(entity, _bundled_entry()).counts.unexplained == 1
+
+
+def test_expect_that_fails_in_sql_is_named(journal_pair: Pair) -> None:
+    entry = accepted({**JSON_DEFECT, "expect": "candidate.metadata::int = 1"})
+    with pytest.raises(EntityQueryError, match="accepted difference 'legacy-json-escaping' failed in SQL"):
+        journal_pair.compare(spec(**JOURNAL_SPEC), entry)

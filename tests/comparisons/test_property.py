@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from comparisons import compare_entity
-from tests.comparisons.conftest import TODAY, D, Pair, spec
+from tests.comparisons.conftest import TODAY, D, Pair, accepted, spec
 
 COLUMNS = ["k1", "k2", "amount", "name", "meta"]
 BLANKS = " \t\n\r\x0b\x0c"
@@ -168,11 +168,33 @@ def test_stages_agree_with_brute_force(
             == counts.different + counts.control_only + counts.candidate_only + counts.duplicate_keys
         )
 
-        capped = compare_entity(conn, ENTITY, *schemas, D, (), today=TODAY, max_detail_rows=2).counts
-        exact = ("control_rows", "candidate_rows", "control_only", "candidate_only", "duplicate_keys")
-        assert {n: getattr(capped, n) for n in exact} == {n: getattr(counts, n) for n in exact}
-        assert capped.equal + capped.different == counts.equal + counts.different
-        assert capped.examined <= 2 and capped.different >= counts.different
+        _capped_equals_uncapped(conn, schemas)
     finally:
         for schema in schemas:
             conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+ENTRIES = accepted(
+    {"id": "name-y", "entity": "t", "columns": ["name"], "where": "candidate.name = 'y'"},
+    {"id": "key-b2", "entity": "t", "columns": ["*"], "keys": [["b", "2"]]},
+    {
+        "id": "meta",
+        "entity": "t",
+        "columns": ["meta", "amount"],
+        "when": "control_invalid_json",
+        "expect": "candidate.meta IS NOT NULL",
+    },
+)
+
+
+def _capped_equals_uncapped(conn: Any, schemas: tuple[str, str]) -> None:
+    """The cap bounds the samples only: counts, column statistics, coverage and verdict of
+    a run examining at most 0 or 1 keys are those of a run examining them all."""
+    runs = [
+        compare_entity(conn, ENTITY, *schemas, D, ENTRIES, today=TODAY, max_detail_rows=cap).to_dict()
+        for cap in (10_000, 1, 0)
+    ]
+    decided = ("verdict", "columns", "accepted", "expectation_unmet")
+    for capped in runs[1:]:
+        assert {k: capped[k] for k in decided} == {k: runs[0][k] for k in decided}
+        assert {**capped["counts"], "examined": 0} == {**runs[0]["counts"], "examined": 0}

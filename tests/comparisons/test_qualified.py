@@ -21,7 +21,7 @@ from tests.comparisons.conftest import GL_SPEC, JOURNAL_SPEC, D, Pair, accepted,
 # Words that take parentheses without being a function call.
 # fmt: off
 KEYWORDS = frozenset({
-    "AND", "ANY", "AS", "CASE", "CAST", "COALESCE", "EXISTS", "FILTER", "FROM", "GROUPING", "IN",
+    "AND", "ANY", "AS", "JOIN", "LATERAL", "CASE", "CAST", "COALESCE", "EXISTS", "FILTER", "FROM", "GROUPING", "IN",
     "NOT", "ON", "OR", "OVER", "ROW", "SETS", "USING", "VALUES", "WHERE",
 })
 # fmt: on
