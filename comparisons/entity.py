@@ -18,6 +18,7 @@ from comparisons.plan import Plan, build_plan, describe
 from comparisons.pushdown import Stage1, run_stage1
 from comparisons.qualify import render, side_query
 from comparisons.result import ColumnStat, Counts, EntityResult, verdict
+from comparisons.schema import SchemaFinding, column_types, schema_diff
 from comparisons.spec import EntitySpec
 from comparisons.work import Difference, EntityWork, Key, key_alias
 
@@ -44,7 +45,8 @@ def compare_entity(
         raise ValueError("max_detail_rows must be >= 0")
     schemas = (control_schema, candidate_schema)
     entries = [a for a in accepted if a.entity == spec.name]
-    work = EntityWork.of(conn, spec, _plan(conn, spec, schemas, business_date), schemas, business_date)
+    plan, findings = _plan(conn, spec, schemas, business_date)
+    work = EntityWork.of(conn, spec, plan, schemas, business_date)
     with _setting(conn, "work_mem", work_mem):
         try:
             stage1 = run_stage1(work, max_detail_rows)
@@ -55,7 +57,7 @@ def compare_entity(
     return EntityResult(
         business_date=business_date,
         entity=spec.name,
-        verdict=verdict(counts),
+        verdict=verdict(counts, schema_fails=any(f.fails for f in findings)),
         key=spec.key,
         counts=counts,
         columns=tuple(ColumnStat(c.column, c.mismatches, c.max_difference) for c in exact.columns),
@@ -63,6 +65,7 @@ def compare_entity(
         samples=pick_samples(work.plan, differences, covered),
         accepted=tuple((e.id, coverage.covered.get(e.id, 0)) for e in entries),
         expectation_unmet=tuple(coverage.unmet.items()),
+        schema=findings,
     )
 
 
@@ -94,12 +97,16 @@ def _accepted_by(work: EntityWork) -> dict[Key, str]:
     return {tuple(row[:-1]): str(row[-1]) for row in work.conn.execute(query).fetchall()}
 
 
-def _plan(conn: Connection, spec: EntitySpec, schemas: tuple[str, str], business_date: date) -> Plan:
+def _plan(
+    conn: Connection, spec: EntitySpec, schemas: tuple[str, str], business_date: date
+) -> tuple[Plan, tuple[SchemaFinding, ...]]:
+    queries = [render(side_query(spec.parsed, schema, business_date)) for schema in schemas]
     described = [
-        describe(conn, render(side_query(spec.parsed, schema, business_date)), label, spec.name)
-        for schema, label in zip(schemas, ("control", "candidate"), strict=True)
+        describe(conn, query, label, spec.name)
+        for query, label in zip(queries, ("control", "candidate"), strict=True)
     ]
-    return build_plan(spec, described[0], described[1])
+    types = [column_types(conn, query, spec.name) for query in queries]
+    return build_plan(spec, described[0], described[1]), schema_diff(spec, types[0], types[1])
 
 
 def _counts(stage1: Stage1, exact: Classified, coverage: Coverage) -> Counts:

@@ -8,6 +8,8 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from comparisons.schema import SchemaFinding
+
 Pairs = dict[str, str | None]
 
 
@@ -115,6 +117,7 @@ class EntityResult:
     error: str | None = None
     # (entry id, rows in its scope that did not meet its expect), entries stating one
     expectation_unmet: tuple[tuple[str, int], ...] = ()
+    schema: tuple[SchemaFinding, ...] = ()  # columns one side lacks, types that differ
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -129,10 +132,14 @@ class EntityResult:
             "accepted": dict(self.accepted),
             "error": self.error,
             "expectation_unmet": dict(self.expectation_unmet),
+            "schema": [f.to_dict() for f in self.schema],
         }
 
 
-def verdict(counts: Counts) -> Verdict:
+def verdict(counts: Counts, *, schema_fails: bool = False) -> Verdict:
+    """MISMATCH when a compared column is missing on a side, whatever the rows say."""
+    if schema_fails:
+        return Verdict.MISMATCH
     if counts.differences == 0:
         return Verdict.MATCH
     return Verdict.ACCEPTED if counts.unexplained == 0 else Verdict.MISMATCH

@@ -1,0 +1,73 @@
+"""Schema diff of one entity: the columns and types each side's query returns.
+
+A compared column only one side returns is a difference of the whole entity (its verdict
+is MISMATCH however its rows compare: NULLs on the side without it may otherwise match);
+a type that differs is reported beside the verdict (text on one side, varchar(400) on the
+other compares equal as text, yet a reader should know).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from comparisons.connection import Connection
+from comparisons.errors import EntityQueryError, first_line
+from comparisons.spec import EntitySpec
+
+Types = dict[str, str]
+
+
+@dataclass(frozen=True)
+class SchemaFinding:
+    column: str
+    kind: str  # missing_on_control | missing_on_candidate | type
+    control_type: str | None
+    candidate_type: str | None
+
+    @property
+    def fails(self) -> bool:
+        return self.kind != "type"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "column": self.column,
+            "kind": self.kind,
+            "control_type": self.control_type,
+            "candidate_type": self.candidate_type,
+        }
+
+    def describe(self) -> str:
+        if self.kind == "type":
+            return f"{self.column}: control {self.control_type}, candidate {self.candidate_type}"
+        side = self.kind.removeprefix("missing_on_")
+        return f"{self.column}: not returned by the {side} query"
+
+
+def column_types(conn: Connection, query: str, entity: str) -> Types:
+    """Column name -> type as PostgreSQL displays it (with its modifier: varchar(400))."""
+    statement = sql.SQL("SELECT * FROM ({}) AS s LIMIT 0").format(sql.SQL(query))
+    try:
+        with conn.cursor() as cur:
+            cur.execute(statement)
+            return {d.name: d.type_display for d in cur.description or []}
+    except psycopg.Error as exc:
+        raise EntityQueryError(f"{entity}: reading the query's columns failed: {first_line(exc)}") from exc
+
+
+def schema_diff(spec: EntitySpec, control: Types, candidate: Types) -> tuple[SchemaFinding, ...]:
+    findings = []
+    for name in [*control, *(n for n in candidate if n not in control)]:
+        if name in spec.ignore:
+            continue
+        a, b = control.get(name), candidate.get(name)
+        if a is None or b is None:
+            kind = "missing_on_control" if a is None else "missing_on_candidate"
+            if name not in spec.context:
+                findings.append(SchemaFinding(name, kind, a, b))
+        elif a != b:
+            findings.append(SchemaFinding(name, "type", a, b))
+    return tuple(findings)
