@@ -112,8 +112,6 @@ def _invalid_on(work: EntityWork, side: str) -> sql.Composable:
     for i, col in enumerate(work.plan.compared):
         valid = render(json_valid(column(col.name, side), version))
         parts.append(
-            sql.SQL('(NOT r."_d{}" OR NOT COALESCE({}, false))').format(
-                sql.SQL(str(i)), sql.SQL(valid)
-            )
+            sql.SQL('(NOT r."_d{}" OR NOT COALESCE({}, false))').format(sql.SQL(str(i)), sql.SQL(valid))
         )
     return sql.SQL(" AND ").join(parts)
