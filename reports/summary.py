@@ -8,15 +8,33 @@ from reports.formatting import count, key_text, value
 
 
 def comparison_summary(c: dict[str, Any]) -> str:
-    """'MISMATCH: 3 different, 1 control-only (3 unexplained) of 1,950 control / 1,950 candidate rows'."""
+    """Unexplained first, accepted apart: 'MISMATCH: 1 unexplained of 13 differing keys
+    (12 different, 1 control-only); 12 accepted by legacy-json-escaping (12); of 1,950
+    control / 1,950 candidate rows'."""
     verdict = c["verdict"]
     counts = c["counts"]
     if verdict in ("FAILED", "NO_OUTPUT") or counts is None:
         return f"{verdict}: {c['error'] or 'no comparison was made'}"
     rows = f"{count(counts['control_rows'])} control / {count(counts['candidate_rows'])} candidate rows"
+    schema = _schema_text(c)
     if verdict == "MATCH":
-        return f"MATCH: {rows}, all equal"
-    parts = [
+        return f"MATCH: {rows}, all equal{schema}"
+    found = ", ".join(_class_parts(counts)) or "no differing keys"
+    covered = ", ".join(f"{ident} ({count(n)})" for ident, n in c["accepted"].items() if n)
+    if verdict == "ACCEPTED":
+        return f"ACCEPTED: {found} of {rows}, all accepted by {covered or 'accepted differences'}{schema}"
+    differing = (
+        counts["different"] + counts["control_only"] + counts["candidate_only"] + counts["duplicate_keys"]
+    )
+    accepted = f"; {count(counts['accepted'])} accepted by {covered}" if covered else ""
+    return (
+        f"{verdict}: {count(counts['unexplained'])} unexplained of {count(differing)} differing keys "
+        f"({found}){accepted}; of {rows}{schema}"
+    )
+
+
+def _class_parts(counts: dict[str, int]) -> list[str]:
+    return [
         f"{count(counts[name])} {label}"
         for name, label in (
             ("different", "different"),
@@ -26,11 +44,20 @@ def comparison_summary(c: dict[str, Any]) -> str:
         )
         if counts[name]
     ]
-    found = ", ".join(parts) or "no differing keys"
-    if verdict == "ACCEPTED":
-        covered = ", ".join(f"{ident} ({count(n)})" for ident, n in c["accepted"].items())
-        return f"ACCEPTED: {found} of {rows}, covered by {covered or 'accepted differences'}"
-    return f"{verdict}: {found} of {rows}; {count(counts['unexplained'])} unexplained"
+
+
+def _schema_text(c: dict[str, Any]) -> str:
+    """'; schema: note not returned by the candidate query' (findings of the schema diff)."""
+    findings = c.get("schema") or []
+    if not findings:
+        return ""
+    texts = []
+    for f in findings:
+        if f["kind"] == "type":
+            texts.append(f"{f['column']} control {f['control_type']}, candidate {f['candidate_type']}")
+        else:
+            texts.append(f"{f['column']} not returned by the {f['kind'].removeprefix('missing_on_')} query")
+    return "; schema: " + "; ".join(texts)
 
 
 def comparison_details(c: dict[str, Any], max_samples: int = 10) -> list[str]:

@@ -48,7 +48,7 @@ def test_the_failure_carries_the_summary(not_ready_doc: dict[str, Any]) -> None:
     failure = next(c for c in found if c.find("failure") is not None).find("failure")
     assert failure is not None
     assert failure.get("message") == (
-        "MISMATCH: 4 different, 1 control-only of 7,800 control / 7,799 candidate rows; 4 unexplained"
+        "MISMATCH: 4 unexplained of 5 differing keys (4 different, 1 control-only); of 7,800 control / 7,799 candidate rows"
     )
     body = failure.text or ""
     assert (
@@ -72,7 +72,7 @@ def test_accepted_passes_and_says_what_covered_it(not_ready_doc: dict[str, Any])
     assert journals.find("failure") is None
     out = journals.find("system-out")
     assert out is not None and (out.text or "").startswith(
-        "ACCEPTED: 5 different of 1,950 control / 1,950 candidate rows, covered by legacy-json-escaping (5)"
+        "ACCEPTED: 5 different of 1,950 control / 1,950 candidate rows, all accepted by legacy-json-escaping (5)"
     )
 
 
