@@ -58,7 +58,10 @@ def _sort_key(key: tuple[str | None, ...]) -> tuple[tuple[bool, str], ...]:
 
 
 def _sample(plan: Plan, difference: Difference, accepted_by: str | None) -> Sample:
-    shown = difference.differing or tuple(c.name for c in plan.compared)
+    # The context values too: they tell where the row belongs (its voucher, say), which is
+    # how harness.root_causes connects samples of different entities.
+    compared = difference.differing or tuple(c.name for c in plan.compared)
+    shown = (*compared, *(c.name for c in plan.context))
     return Sample(
         key=dict(zip((c.name for c in plan.key), difference.key, strict=True)),
         kind=difference.kind,

@@ -4,7 +4,9 @@ An entity is a query over one side's tables (unqualified, ``:business_date`` for
 inline as ``query`` or in a .sql file as ``query_file``, relative to the config file), a
 business key, and per-column rules. Every column the query returns is compared except
 the key (joined on), ``ignore`` (surrogate ids, timestamps) and ``context`` (extracted to
-group differences into patterns, e.g. txn_type, ledger).
+group differences into patterns, e.g. txn_type, ledger). ``lineage`` names the key or
+context columns whose values other entities share (``{transaction = "txn_reference"}``), so
+differences that trace back to one cause are reported together (harness.root_causes).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ ENTITY_KEYS = (
     "normalizers",
     "minor_unit_decimals",
     "derived_from",
+    "lineage",
 )
 DEFAULT_MINOR_UNIT_DECIMALS = 2
 
@@ -62,6 +65,9 @@ class EntitySpec:
     # The date-scoped input table this output is made from: input rows but no output on
     # either side is NO_OUTPUT, never a match ("" when the entity may rightly be empty).
     derived_from: str = ""
+    # lineage name -> the key or context column holding its value, e.g. {"transaction":
+    # "txn_reference"}; in order upstream first (a GL line's transaction flows to its voucher)
+    lineage: dict[str, str] = field(default_factory=dict)
 
     @property
     def parsed(self) -> exp.Query:
@@ -110,9 +116,34 @@ def _entity(data: dict[str, Any], where: values.Where, base: Traversable | None)
         origin=str(where),
         query_file=query_file,
         derived_from=values.text(data, "derived_from", where) if "derived_from" in data else "",
+        lineage=_lineage(data.get("lineage", {}), where),
     )
     _check_roles(spec, where)
+    _check_lineage(spec, where)
     return spec
+
+
+def _lineage(raw: Any, where: values.Where) -> dict[str, str]:
+    example = 'e.g. { transaction = "txn_reference" }'
+    if not isinstance(raw, dict):
+        raise where.error("lineage", f"must be a table {{lineage name = column}}, {example}, got {raw!r}")
+    for name, column in raw.items():
+        if not name.strip():
+            raise where.error("lineage", f"has an empty lineage name; name it, {example}")
+        if not isinstance(column, str) or not column:
+            raise where.error(f"lineage.{name}", f"must name one column, {example}, got {column!r}")
+    return dict(raw)
+
+
+def _check_lineage(spec: EntitySpec, where: values.Where) -> None:
+    """A lineage column is a key or context column: its value is in every sample."""
+    for name, column in spec.lineage.items():
+        if column not in spec.key and column not in spec.context:
+            raise where.error(
+                f"lineage.{name}",
+                f"names {column!r}, which is not a key or context column; add it to context "
+                "(a lineage value must be in every sample)",
+            )
 
 
 def _tolerances(raw: dict[str, Any], where: values.Where) -> dict[str, int]:

@@ -166,6 +166,7 @@ class RunStart:
             options=plan.options(),
             setup_seconds=seconds,
             entities=[spec.name for spec in self.config.entities],
+            lineage={spec.name: dict(spec.lineage) for spec in self.config.entities if spec.lineage},
         )
 
     def _same_as_started(self, started: RunStarted) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 from comparisons.result import Verdict
 from harness.ledger.entries import RunStatus
 from harness.ledger.runs import RunRecord
+from harness.root_causes import root_causes
 from reports.schema import SCHEMA_VERSION  # the run document's, one definition with its schema
 
 PHASE_ORDER = ("data fetch", "journal creation", "GL posting", "voucher creation", "export")
@@ -36,6 +37,7 @@ def build_document(record: RunRecord) -> dict[str, Any]:
         "matrix": _matrix(start["dates"], entity_names, comparisons),
         "timings": _timings(start["dates"], executions, dates_done),
         "phase_names": _phase_names(executions),
+        "root_causes": [cause.to_dict() for cause in root_causes(comparisons, start["lineage"])],
         "comparisons": comparisons,
         "invariants": [i for d in dates_done for i in d.get("invariants", [])],
         "accepted_differences": end["accepted_differences"] if end else [],

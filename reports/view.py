@@ -47,6 +47,7 @@ def build(doc: dict[str, Any]) -> dict[str, Any]:
         "scope": _scope(doc),
         "matrix": _matrix(doc),
         "timings": _timings(doc),
+        "root_causes": [_root_cause(cause) for cause in doc["root_causes"]],
         "entities": [_entity(doc, entity) for entity in doc["entities"]],
         "count_columns": COUNT_COLUMNS,
         "flagged": FLAGGED,
@@ -176,6 +177,18 @@ def _detail(comparison: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _root_cause(cause: dict[str, Any]) -> dict[str, Any]:
+    day = cause["business_date"]
+    return {
+        **cause,
+        "links": [{"entity": e, "href": "#" + _detail_anchor(day, e)} for e in cause["entities"]],
+        "unsampled_text": ", ".join(
+            f"{formatting.count(n)} more unexplained {e} row{'s' if n != 1 else ''}"
+            for e, n in cause["unsampled"].items()
+        ),
+    }
+
+
 def _sample(sample: dict[str, Any]) -> dict[str, Any]:
     """A sample as rows of (column, control, candidate), differing columns first."""
     control = sample["control"]
@@ -227,6 +240,8 @@ def _invariants(invariants: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def _accepted(entries: list[dict[str, Any]]) -> dict[str, Any]:
+    # documents from before expectations existed have neither key
+    entries = [{**e, "expect": e.get("expect"), "rows_unmet": e.get("rows_unmet")} for e in entries]
     return {
         "rows": entries,
         "stale": [e for e in entries if e["status"] == "stale"],

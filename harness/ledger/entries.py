@@ -96,6 +96,8 @@ class RunStarted(Record):
     options: dict[str, Any]
     setup_seconds: float = 0.0
     entities: list[str] = field(default_factory=list)  # planned per date; empty before version 2
+    # entity -> {lineage name: column} as the config declared it; empty before lineage existed
+    lineage: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -144,6 +146,9 @@ class Comparison(Record):
     samples: list[dict[str, Any]]
     accepted: dict[str, int]
     error: str | None = None
+    # added without a version step: entries written before simply have none
+    expectation_unmet: dict[str, int] = field(default_factory=dict)
+    schema: list[dict[str, Any]] = field(default_factory=list)
 
     @classmethod
     def failed(cls, business_date: str, entity: str, key: list[str], error: str) -> Comparison:

@@ -79,7 +79,7 @@ def test_a_full_spec_parses() -> None:
         (
             {"keys": ["k"]},
             "entities[1].keys is not a known key (known here: context, derived_from, ignore, key, "
-            "minor_unit_decimals, name, normalizers, numeric, query, query_file, tolerances)",
+            "lineage, minor_unit_decimals, name, normalizers, numeric, query, query_file, tolerances)",
         ),
         ({"key": []}, "entities[1].key must name at least one column"),
         ({"key": "k"}, "entities[1].key must be a list of column names, got 'k'"),
@@ -98,6 +98,25 @@ def test_a_full_spec_parses() -> None:
             "entities[1].query may only use the placeholder :business_date, not :day",
         ),
         ({"name": "gl"}, "entities[1].name 'gl' is used twice; names must be unique"),
+        (
+            {"lineage": "k"},
+            "entities[1].lineage must be a table {lineage name = column}, "
+            "e.g. { transaction = \"txn_reference\" }, got 'k'",
+        ),
+        (
+            {"lineage": {"transaction": ["k"]}},
+            'entities[1].lineage.transaction must name one column, e.g. { transaction = "txn_reference" }, '
+            "got ['k']",
+        ),
+        (
+            {"lineage": {" ": "k"}},
+            'entities[1].lineage has an empty lineage name; name it, e.g. { transaction = "txn_reference" }',
+        ),
+        (
+            {"lineage": {"transaction": "txn_reference"}},
+            "entities[1].lineage.transaction names 'txn_reference', which is not a key or context column; "
+            "add it to context (a lineage value must be in every sample)",
+        ),
     ],
     ids=[
         "fractional-tolerance",
@@ -112,6 +131,10 @@ def test_a_full_spec_parses() -> None:
         "not-select",
         "other-placeholder",
         "duplicate-name",
+        "lineage-not-table",
+        "lineage-column-not-text",
+        "lineage-empty-name",
+        "lineage-column-compared",
     ],
 )
 def test_bad_values_are_named(change: dict[str, Any], message: str) -> None:
@@ -156,6 +179,19 @@ def test_the_bundled_config_describes_seven_entities_one_accepted_defect_five_in
     )
     assert defect.expires.year == 2027 and "domain.md" in defect.reason
     assert len(parse_invariants(data["invariants"], "default.toml", HARNESS)) == 5
+
+
+def test_the_bundled_lineage_connects_transactions_to_their_vouchers_and_the_export() -> None:
+    entities = parse_entity_specs(bundled()["entities"], "default.toml", HARNESS)
+    assert {e.name: e.lineage for e in entities} == {
+        "journals": {"transaction": "txn_reference"},
+        "gl_entries": {"transaction": "txn_reference", "voucher": "voucher_number"},
+        "vouchers": {"voucher": "voucher_number"},
+        "voucher_lines": {"voucher": "voucher_number"},
+        "journal_errors": {"transaction": "txn_reference"},
+        "transaction_status": {"transaction": "txn_reference"},
+        "export": {"voucher": "TransactionReference"},
+    }
 
 
 SIDE_TABLES = {

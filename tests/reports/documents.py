@@ -1,4 +1,4 @@
-"""Hand-built run documents (docs/run-document.md, schema version 1) for the report tests.
+"""Hand-built run documents (docs/run-document.md, schema version 2) for the report tests.
 
 Deterministic throughout: run ids, times and hashes are fixed values injected here, so
 rendered reports can be compared byte for byte with their snapshots.
@@ -34,14 +34,15 @@ def not_ready_document(
     """2 dates x 7 entities: 12 MATCH, 1 ACCEPTED (2024-03-01 journals, the legacy JSON
     escaping defect, 5 rows), 1 MISMATCH (2024-03-02 gl_entries: 4 different, 1 control-only,
     with patterns and samples); one candidate invariant broken on 2024-03-02; accepted
-    differences: one active, one stale, one expired. Verdict NOT READY."""
+    differences: one active, one stale, one expired; three root causes (one per sampled
+    unexplained gl_entries row). Verdict NOT READY."""
     special = {
         ("2024-03-01", "journals"): accepted_journals(),
         ("2024-03-02", "gl_entries"): mismatched_gl_entries(),
     }
     comparisons = [special.get((day, e)) or comparison(day, e) for day in DATES for e in ENTITIES]
     return {
-        "schema_version": 1,
+        "schema_version": 2,
         "run": {
             "run_id": run_id,
             "status": "completed",
@@ -96,6 +97,7 @@ def not_ready_document(
         ],
         "timings": [timing("2024-03-01", 1.91, 0.12), timing("2024-03-02", 2.04, 0.13)],
         "phase_names": list(PHASES),
+        "root_causes": gl_root_causes(),
         "comparisons": comparisons,
         "invariants": invariants(
             {
@@ -172,6 +174,7 @@ def ready_document(**injected: str) -> dict[str, Any]:
         for c in doc["comparisons"]
     ]
     _sync_matrix(doc)
+    doc["root_causes"] = []
     doc["invariants"] = invariants({})
     doc["accepted_differences"] = doc["accepted_differences"][:1]
     doc["verdict"] = {
@@ -222,6 +225,49 @@ def failed_document(**injected: str) -> dict[str, Any]:
         "counts": {"MATCH": 6, "ACCEPTED": 1, "MISMATCH": 0, "FAILED": 7},
     }
     return doc
+
+
+def gl_root_causes() -> list[dict[str, Any]]:
+    """The root causes of mismatched_gl_entries' unexplained samples (gl_entries declaring
+    lineage transaction = txn_reference), as harness.root_causes builds them."""
+
+    def cause(
+        ref: str, line: int, kind: str, values: list[tuple[str, str, str]], change: str
+    ) -> dict[str, Any]:
+        return {
+            "business_date": "2024-03-02",
+            "text": f"{ref}: gl_entries line_no {line} {change}",
+            "entities": ["gl_entries"],
+            "lineage": {"transaction": [ref]},
+            "findings": [
+                {
+                    "entity": "gl_entries",
+                    "key": {"txn_reference": ref, "line_no": line},
+                    "kind": kind,
+                    "values": [{"column": c, "control": a, "candidate": b} for c, a, b in values],
+                    "lineage": {"transaction": [ref]},
+                }
+            ],
+            "unsampled": {"gl_entries": 1},
+        }
+
+    return [
+        cause(
+            "TX-20240302-001204",
+            2,
+            "different",
+            [("base_amount", "693.75", "693.76")],
+            "base_amount 693.75 vs 693.76",
+        ),
+        cause(
+            "TX-20240302-001388",
+            2,
+            "different",
+            [("base_amount", "1387.50", "1387.51")],
+            "base_amount 1387.50 vs 1387.51",
+        ),
+        cause("TX-20240302-001990", 1, "control_only", [], "only in the control"),
+    ]
 
 
 def _sync_matrix(doc: dict[str, Any]) -> None:

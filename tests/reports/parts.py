@@ -89,6 +89,8 @@ def comparison(day: str, entity: str, verdict: str = "MATCH", **fields: Any) -> 
         "samples": [],
         "accepted": {},
         "error": None,
+        "expectation_unmet": {},
+        "schema": [],
         **fields,
     }
 

@@ -24,6 +24,7 @@ URL_ATTRIBUTES = (
 )
 SECTIONS = [
     "verdict",
+    "root-causes",
     "scope",
     "matrix",
     "timings",
@@ -140,6 +141,23 @@ def test_samples_side_by_side_with_differing_cells_highlighted(not_ready_doc: di
     assert {td.text() for td in control_only} == {"no row"}
 
 
+def test_root_causes_lead_with_their_line_and_link_to_the_entity_details(
+    not_ready_doc: dict[str, Any], ready_doc: dict[str, Any]
+) -> None:
+    section = page(not_ready_doc).find(id="root-causes")
+    rows = section.find("table", cls="root-causes").find("tbody").find_all("tr")
+    assert [r.find("th").text() for r in rows] == ["2024-03-02"] * 3
+    first = rows[0].find("td", cls="root-cause")
+    assert first.text().startswith("TX-20240302-001204: gl_entries line_no 2 base_amount 693.75 vs 693.76")
+    assert (
+        first.find("span", cls="note").text()
+        == "Not sampled, so not grouped: 1 more unexplained gl_entries row."
+    )
+    assert [a.attrs["href"] for a in rows[0].find_all("a")] == ["#cmp-2024-03-02-gl-entries"]
+    quiet = page(ready_doc).find(id="root-causes")
+    assert quiet.find("p", cls="muted").text().startswith("No root cause")
+
+
 def test_values_are_escaped(not_ready_doc: dict[str, Any]) -> None:
     html = render_html(not_ready_doc)
     assert "Premium &lt;JPY&gt; &amp; fees" in html
@@ -169,6 +187,7 @@ def test_accepted_differences_with_stale_and_expired(not_ready_doc: dict[str, An
         "FIN-1234",
         "2027-06-30",
         "5",
+        "none stated: covers whatever differs in its columns",
     ]
     alerts = [li.text() for li in section.find("ul", cls="alerts").find_all("li")]
     assert alerts[0].startswith("Stale: jpy-rounding-2023")
