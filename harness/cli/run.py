@@ -47,7 +47,11 @@ DEMO_PER_DAY = 2000
 @click.option("--phase-timeout", type=float, help="Seconds a phase may take before the side FAILS.")
 @click.option("--no-role-isolation", is_flag=True, help="Run without per-side roles (reported as such).")
 @click.option(
-    "--max-detail-rows", type=int, default=10_000, show_default=True, help="Differing keys sampled per entity (samples and patterns only; counts and verdicts are exact at any size)."
+    "--max-detail-rows",
+    type=int,
+    default=10_000,
+    show_default=True,
+    help="Differing keys sampled per entity (counts and verdicts stay exact).",
 )
 @click.option(
     "--metrics", "metrics_path", type=click.Path(path_type=Path), help="Write Prometheus metrics here."
