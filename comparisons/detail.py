@@ -104,7 +104,10 @@ def _pull(work: EntityWork, query: exp.Query, side: int, has_null: bool) -> dict
 
 def _duplicate(plan: Plan, key: Key, rows: list[dict[Key, list[Values]]]) -> Difference:
     control, candidate = (side.get(key, [None])[0] for side in rows)
-    return Difference(key, "duplicate_key", (), control, candidate, _context(plan, control, candidate))
+    per_side = (len(rows[0].get(key, [])), len(rows[1].get(key, [])))
+    return Difference(
+        key, "duplicate_key", (), control, candidate, _context(plan, control, candidate), per_side
+    )
 
 
 def _context(plan: Plan, control: Values | None, candidate: Values | None) -> Values:

@@ -69,6 +69,7 @@ def _sample(plan: Plan, difference: Difference, accepted_by: str | None) -> Samp
         accepted_by=accepted_by,
         control=_values(difference.control, shown),
         candidate=_values(difference.candidate, shown),
+        rows_per_side=difference.rows_per_side,
     )
 
 

@@ -91,9 +91,10 @@ class Sample:
     accepted_by: str | None
     control: Pairs | None
     candidate: Pairs | None
+    rows_per_side: tuple[int, int] | None = None  # a duplicate key's rows on each side
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        shape: dict[str, Any] = {
             "key": dict(self.key),
             "kind": self.kind,
             "differing": list(self.differing),
@@ -101,6 +102,9 @@ class Sample:
             "control": dict(self.control) if self.control is not None else None,
             "candidate": dict(self.candidate) if self.candidate is not None else None,
         }
+        if self.rows_per_side is not None:
+            shape["rows_per_side"] = dict(zip(("control", "candidate"), self.rows_per_side, strict=True))
+        return shape
 
 
 @dataclass(frozen=True)

@@ -61,6 +61,7 @@ class Difference:
     control: Values | None  # text of every pulled column (first row for a duplicate key)
     candidate: Values | None
     context: Values
+    rows_per_side: tuple[int, int] | None = None  # of a duplicate key: rows on control, candidate
 
 
 @dataclass(frozen=True)

@@ -71,7 +71,7 @@ def comparison_details(c: dict[str, Any], max_samples: int = 10) -> list[str]:
             f"{f' where {context}' if context else ''}: {count(p['rows'])} rows, {accepted}"
         )
     for s in c["samples"][:max_samples]:
-        lines.append(f"sample {key_text(s['key'])}: {s['kind']}")
+        lines.append(f"sample {key_text(s['key'])}: {s['kind']}{per_side_text(s)}")
         for column in s["differing"]:
             control = value((s["control"] or {}).get(column)) if s["control"] is not None else "(no row)"
             candidate = (
@@ -81,3 +81,12 @@ def comparison_details(c: dict[str, Any], max_samples: int = 10) -> list[str]:
     if len(c["samples"]) > max_samples:
         lines.append(f"... {len(c['samples']) - max_samples} more samples in the HTML report and CSV")
     return lines
+
+
+def per_side_text(sample: dict[str, Any]) -> str:
+    """' (control 2 rows, candidate 1 row)' for a duplicate key, else ''."""
+    per_side = sample.get("rows_per_side")
+    if not per_side:
+        return ""
+    parts = [f"{side} {n} row{'s' if n != 1 else ''}" for side, n in per_side.items()]
+    return f" ({', '.join(parts)})"

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from reports import charts, formatting
+from reports.summary import per_side_text
 
 VERDICTS = ("MATCH", "ACCEPTED", "MISMATCH", "FAILED", "NO_OUTPUT", "REWRITTEN")
 COUNT_COLUMNS = (
@@ -199,7 +200,7 @@ def _sample(sample: dict[str, Any]) -> dict[str, Any]:
         columns += [c for c in (side or {}) if c not in columns]
     return {
         "key": formatting.key_text(sample["key"]),
-        "kind": sample["kind"],
+        "kind": sample["kind"] + per_side_text(sample),
         "accepted_by": sample["accepted_by"],
         "rows": [
             {

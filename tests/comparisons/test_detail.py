@@ -236,3 +236,11 @@ def test_json_validity_without_pg_input_is_valid(journal_pair: Pair, monkeypatch
     fallback = journal_pair.compare(entity).to_dict()
     assert modern == fallback
     assert (modern["counts"]["different"], modern["counts"]["invalid_json"]) == (5, 4)
+
+
+def test_a_duplicate_key_sample_says_how_many_rows_each_side_has(gl_pair: Pair) -> None:
+    samples = [s.to_dict() for s in gl_pair.compare(spec(**GL_SPEC)).samples if s.kind == "duplicate_key"]
+    assert len(samples) == 1
+    per_side = samples[0]["rows_per_side"]
+    assert per_side["control"] != per_side["candidate"] or per_side["control"] > 1
+    assert max(per_side.values()) >= 2
