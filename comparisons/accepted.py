@@ -48,7 +48,6 @@ CONDITIONS = ("when", "where", "keys")
 WHEN = ("control_invalid_json", "candidate_invalid_json")
 PAIR_SIDES = ("control", "candidate")
 ALL_COLUMNS = "*"
-ROW_ID = "_harness_row"
 
 
 @dataclass(frozen=True)

@@ -13,29 +13,23 @@ column statistics are read from it, exactly; accepted differences are applied to
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
 
 import psycopg
 from psycopg import sql
 from sqlglot import exp
 
+from comparisons.accepted import PAIR_SIDES
 from comparisons.errors import EntityQueryError, first_line
 from comparisons.expressions import SOURCE, json_text, key_value, text_value
 from comparisons.normalize import BLANKS, INVALID_JSON_PREFIX
 from comparisons.plan import Column, Plan, Rule
-from comparisons.qualify import catalog_call, column, render
+from comparisons.qualify import catalog_call, column, render, table
+from comparisons.result import ColumnStat
 from comparisons.work import EntityWork, key_alias
 
-SIDES = ("control", "candidate")
+SIDES = PAIR_SIDES
 ROW_ID = "_harness_row"
 DIFFERENT = "different"
-
-
-@dataclass(frozen=True)
-class ColumnCount:
-    column: str
-    mismatches: int
-    max_difference: Decimal | None
 
 
 @dataclass(frozen=True)
@@ -46,7 +40,7 @@ class Classified:
     within_tolerance: int
     different: int
     invalid_json: int
-    columns: tuple[ColumnCount, ...]
+    columns: tuple[ColumnStat, ...]
 
 
 def classify(work: EntityWork) -> Classified:
@@ -71,12 +65,11 @@ def _copy_side(work: EntityWork, side: int) -> None:
     target = temps.create(SIDES[side])
     keys = [key_value(c, side) for c in plan.key]
     values = [exp.alias_(text_value(c, side), c.name, quoted=True) for c in plan.pulled]
-    ids = exp.Table(this=exp.to_identifier(temps.name("ids"), quoted=True), db=exp.to_identifier("pg_temp"))
+    ids = table(temps.name("ids"), "pg_temp")
     any_null = exp.or_(*(exp.Is(this=column(key_alias(i)), expression=exp.Null()) for i in range(len(keys))))
     branches = []
     for null_safe in (False, True):
-        source = ids.copy().as_("i")
-        joined: exp.Expr = source
+        joined: exp.Expr = ids.copy().as_("i")
         if null_safe:
             joined = exp.select("*").from_(ids.copy()).where(any_null).subquery("i")
         select = (
@@ -252,7 +245,7 @@ def _read(work: EntityWork) -> Classified:
     row = work.conn.execute(query).fetchone()
     assert row is not None
     columns = tuple(
-        ColumnCount(col.name, int(row[4 + 2 * i]), row[5 + 2 * i])
+        ColumnStat(col.name, int(row[4 + 2 * i]), row[5 + 2 * i])
         for i, col in enumerate(compared)
         if row[4 + 2 * i] or row[5 + 2 * i]
     )

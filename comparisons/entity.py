@@ -14,10 +14,10 @@ from comparisons.connection import Connection
 from comparisons.covering import Coverage, apply_coverage
 from comparisons.detail import run_stage2
 from comparisons.patterns import group_patterns, pick_samples
-from comparisons.plan import Plan, build_plan, describe
+from comparisons.plan import Plan, build_plan, query_columns
 from comparisons.pushdown import Stage1, run_stage1
 from comparisons.qualify import render, side_query
-from comparisons.result import ColumnStat, Counts, EntityResult, verdict
+from comparisons.result import Counts, EntityResult, verdict
 from comparisons.schema import SchemaFinding, column_types, schema_diff
 from comparisons.spec import EntitySpec
 from comparisons.work import Difference, EntityWork, Key, key_alias
@@ -60,7 +60,7 @@ def compare_entity(
         verdict=verdict(counts, schema_fails=any(f.fails for f in findings)),
         key=spec.key,
         counts=counts,
-        columns=tuple(ColumnStat(c.column, c.mismatches, c.max_difference) for c in exact.columns),
+        columns=exact.columns,
         patterns=group_patterns(differences, covered),
         samples=pick_samples(work.plan, differences, covered),
         accepted=tuple((e.id, coverage.covered.get(e.id, 0)) for e in entries),
@@ -100,13 +100,13 @@ def _accepted_by(work: EntityWork) -> dict[Key, str]:
 def _plan(
     conn: Connection, spec: EntitySpec, schemas: tuple[str, str], business_date: date
 ) -> tuple[Plan, tuple[SchemaFinding, ...]]:
-    queries = [render(side_query(spec.parsed, schema, business_date)) for schema in schemas]
     described = [
-        describe(conn, query, label, spec.name)
-        for query, label in zip(queries, ("control", "candidate"), strict=True)
+        query_columns(conn, render(side_query(spec.parsed, schema, business_date)), label, spec.name)
+        for schema, label in zip(schemas, ("control", "candidate"), strict=True)
     ]
-    types = [column_types(conn, query, spec.name) for query in queries]
-    return build_plan(spec, described[0], described[1]), schema_diff(spec, types[0], types[1])
+    control, candidate = ([(c.name, c.type_code) for c in side] for side in described)
+    types = [column_types(side) for side in described]
+    return build_plan(spec, control, candidate), schema_diff(spec, types[0], types[1])
 
 
 def _counts(stage1: Stage1, exact: Classified, coverage: Coverage) -> Counts:

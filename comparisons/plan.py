@@ -80,6 +80,13 @@ Described = list[tuple[str, int]]
 
 def describe(conn: psycopg.Connection[tuple[Any, ...]], query: str, label: str, entity: str) -> Described:
     """Names and type OIDs of the columns ``query`` returns (runs it with LIMIT 0)."""
+    return [(d.name, d.type_code) for d in query_columns(conn, query, label, entity)]
+
+
+def query_columns(
+    conn: psycopg.Connection[tuple[Any, ...]], query: str, label: str, entity: str
+) -> list[psycopg.Column]:
+    """The columns ``query`` returns, as the driver describes them (runs it with LIMIT 0)."""
     statement = sql.SQL("SELECT * FROM ({}) AS s LIMIT 0").format(sql.SQL(query))
     try:
         with conn.cursor() as cur:
@@ -92,7 +99,7 @@ def describe(conn: psycopg.Connection[tuple[Any, ...]], query: str, label: str, 
         raise EntityQueryError(
             f"{entity}: the query returns column {duplicated[0]!r} more than once; alias it"
         )
-    return [(d.name, d.type_code) for d in description]
+    return list(description)
 
 
 def build_plan(spec: EntitySpec, control: Described, candidate: Described) -> Plan:

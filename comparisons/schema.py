@@ -8,14 +8,12 @@ other compares equal as text, yet a reader should know).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import psycopg
-from psycopg import sql
 
-from comparisons.connection import Connection
-from comparisons.errors import EntityQueryError, first_line
 from comparisons.spec import EntitySpec
 
 Types = dict[str, str]
@@ -47,15 +45,9 @@ class SchemaFinding:
         return f"{self.column}: not returned by the {side} query"
 
 
-def column_types(conn: Connection, query: str, entity: str) -> Types:
+def column_types(columns: Sequence[psycopg.Column]) -> Types:
     """Column name -> type as PostgreSQL displays it (with its modifier: varchar(400))."""
-    statement = sql.SQL("SELECT * FROM ({}) AS s LIMIT 0").format(sql.SQL(query))
-    try:
-        with conn.cursor() as cur:
-            cur.execute(statement)
-            return {d.name: d.type_display for d in cur.description or []}
-    except psycopg.Error as exc:
-        raise EntityQueryError(f"{entity}: reading the query's columns failed: {first_line(exc)}") from exc
+    return {c.name: c.type_display for c in columns}
 
 
 def schema_diff(spec: EntitySpec, control: Types, candidate: Types) -> tuple[SchemaFinding, ...]:
