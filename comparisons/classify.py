@@ -222,7 +222,8 @@ def pair_tables(work: EntityWork) -> dict[str, sql.Identifier]:
 ROWS = sql.SQL("""
 CREATE TEMP TABLE {rows} AS
 SELECT *, {outer} FROM (
-    SELECT i."_row", i.cls{flags}
+    SELECT i."_row", i.cls,
+           control."_harness_row" IS NOT NULL AND candidate."_harness_row" IS NOT NULL AS _paired{flags}
     FROM {ids} AS i
     LEFT JOIN {control} AS control ON control."_harness_row" = i."_row"
     LEFT JOIN {candidate} AS candidate ON candidate."_harness_row" = i."_row"
@@ -240,15 +241,22 @@ def _read(work: EntityWork) -> Classified:
         "SELECT pg_catalog.count(*) FILTER (WHERE cls = 'different' AND NOT _difference), "
         "pg_catalog.count(*) FILTER (WHERE _within), "
         "pg_catalog.count(*) FILTER (WHERE cls = 'different' AND _difference), "
-        "pg_catalog.count(*) FILTER (WHERE _invalid){} FROM {}"
+        "pg_catalog.count(*) FILTER (WHERE _invalid), "
+        "pg_catalog.count(*) FILTER (WHERE cls = 'different' AND NOT _paired){} FROM {}"
     ).format(sql.SQL("".join(", " + s for s in stats)), work.temps.identifier("rows"))
     row = work.conn.execute(query).fetchone()
     assert row is not None
     columns = tuple(
-        ColumnStat(col.name, int(row[4 + 2 * i]), row[5 + 2 * i])
+        ColumnStat(col.name, int(row[5 + 2 * i]), row[6 + 2 * i])
         for i, col in enumerate(compared)
-        if row[4 + 2 * i] or row[5 + 2 * i]
+        if row[5 + 2 * i] or row[6 + 2 * i]
     )
+    if row[4]:
+        # a key both sides hold yet one side's row was not found again: never count it equal
+        raise EntityQueryError(
+            f"{work.spec.name}: {row[4]} differing keys could not be read back from both sides; "
+            "the comparison cannot classify them"
+        )
     return Classified(int(row[0]), int(row[1]), int(row[2]), int(row[3]), columns)
 
 
