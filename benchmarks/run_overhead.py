@@ -1,6 +1,6 @@
 """Benchmark: the harness's own overhead in a parallel run (issue: share of the whole run).
 
-Run by hand:  python -m benchmarks.run_overhead --per-day 10000 --days 5
+Run by hand:  python -m benchmarks.run_overhead --per-day 10000 --days 20 --first 2024-03-20
 Seeds a fresh embedded server, runs `harness run` over the dates (legacy vs enhanced,
 sequential, role isolation on) and splits the run's wall time, from the ledger, into:
 the two sides' executions, the comparison (diff + invariants), and the rest: isolation,
@@ -30,14 +30,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--per-day", type=int, default=10_000)
     parser.add_argument("--days", type=int, default=5)
+    parser.add_argument("--first", type=date.fromisoformat, default=date(2024, 3, 1), help="first date")
     args = parser.parse_args()
     with scratch_database() as database:
         measure(database, args)
 
 
 def measure(database: Database, args: argparse.Namespace) -> None:
-    first = date(2024, 3, 1)
-    dates = tuple(first + timedelta(days=i) for i in range(args.days))
+    dates = tuple(args.first + timedelta(days=i) for i in range(args.days))
     with connect(database.uri) as conn:
         seed(conn, "source", dates[0], dates[-1], args.per_day, 7)
     out = Path(tempfile.mkdtemp(prefix="bench-out-"))

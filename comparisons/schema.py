@@ -3,7 +3,8 @@
 A compared column only one side returns is a difference of the whole entity (its verdict
 is MISMATCH however its rows compare: NULLs on the side without it may otherwise match);
 a type that differs is reported beside the verdict (text on one side, varchar(400) on the
-other compares equal as text, yet a reader should know).
+other compares equal as text, yet a reader should know), or fails it when the entity
+declares ``type_differences = "fail"``.
 """
 
 from __future__ import annotations
@@ -26,9 +27,7 @@ class SchemaFinding:
     control_type: str | None
     candidate_type: str | None
 
-    @property
-    def fails(self) -> bool:
-        return self.kind != "type"
+    fails: bool = True  # a missing column always; a type difference when the entity says "fail"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -36,6 +35,7 @@ class SchemaFinding:
             "kind": self.kind,
             "control_type": self.control_type,
             "candidate_type": self.candidate_type,
+            "fails": self.fails,
         }
 
     def describe(self) -> str:
@@ -61,5 +61,5 @@ def schema_diff(spec: EntitySpec, control: Types, candidate: Types) -> tuple[Sch
             if name not in spec.context:
                 findings.append(SchemaFinding(name, kind, a, b))
         elif a != b:
-            findings.append(SchemaFinding(name, "type", a, b))
+            findings.append(SchemaFinding(name, "type", a, b, spec.type_differences == "fail"))
     return tuple(findings)

@@ -35,7 +35,9 @@ ENTITY_KEYS = (
     "minor_unit_decimals",
     "derived_from",
     "lineage",
+    "type_differences",
 )
+TYPE_DIFFERENCES = ("report", "fail")
 DEFAULT_MINOR_UNIT_DECIMALS = 2
 
 
@@ -68,6 +70,9 @@ class EntitySpec:
     # lineage name -> the key or context column holding its value, e.g. {"transaction":
     # "txn_reference"}; in order upstream first (a GL line's transaction flows to its voucher)
     lineage: dict[str, str] = field(default_factory=dict)
+    # A column whose type differs between the sides (text vs varchar(400)) is reported
+    # beside the verdict, or with "fail" makes the entity a MISMATCH.
+    type_differences: str = "report"
 
     @property
     def parsed(self) -> exp.Query:
@@ -117,10 +122,17 @@ def _entity(data: dict[str, Any], where: values.Where, base: Traversable | None)
         query_file=query_file,
         derived_from=values.text(data, "derived_from", where) if "derived_from" in data else "",
         lineage=_lineage(data.get("lineage", {}), where),
+        type_differences=_type_differences(data.get("type_differences", "report"), where),
     )
     _check_roles(spec, where)
     _check_lineage(spec, where)
     return spec
+
+
+def _type_differences(raw: Any, where: values.Where) -> str:
+    if raw not in TYPE_DIFFERENCES:
+        raise where.error("type_differences", f'must be "report" or "fail", got {raw!r}')
+    return str(raw)
 
 
 def _lineage(raw: Any, where: values.Where) -> dict[str, str]:

@@ -54,7 +54,8 @@ def _schema_text(c: dict[str, Any]) -> str:
     texts = []
     for f in findings:
         if f["kind"] == "type":
-            texts.append(f"{f['column']} control {f['control_type']}, candidate {f['candidate_type']}")
+            fails = " (fails: type_differences = fail)" if f.get("fails") else ""
+            texts.append(f"{f['column']} control {f['control_type']}, candidate {f['candidate_type']}{fails}")
         else:
             texts.append(f"{f['column']} not returned by the {f['kind'].removeprefix('missing_on_')} query")
     return "; schema: " + "; ".join(texts)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from comparisons import Verdict
+from comparisons.errors import SpecError
 from tests.comparisons.conftest import Pair, spec
 
 ENTITY = spec(name="t", query="SELECT * FROM t", key=["k"])
@@ -16,7 +19,7 @@ def test_a_column_missing_on_a_side_is_a_mismatch_even_when_the_other_side_is_al
     assert result.counts.differences == 0
     assert result.verdict is Verdict.MISMATCH
     assert [f.to_dict() for f in result.schema] == [
-        {"column": "note", "kind": "missing_on_candidate", "control_type": "text", "candidate_type": None}
+        {"column": "note", "kind": "missing_on_candidate", "control_type": "text", "candidate_type": None, "fails": True}
     ]
     assert result.schema[0].describe() == "note: not returned by the candidate query"
 
@@ -35,3 +38,23 @@ def test_a_type_change_is_reported_beside_a_match(pair: Pair) -> None:
     assert result.verdict is Verdict.MATCH
     assert [f.describe() for f in result.schema] == ["name: control text, candidate varchar(400)"]
     assert result.to_dict()["schema"][0]["kind"] == "type"
+
+
+def test_a_type_change_fails_the_entity_that_declares_type_differences_fail(pair: Pair) -> None:
+    pair.on(pair.control, "CREATE TABLE t (k int, name text); INSERT INTO t VALUES (1, 'a')")
+    pair.on(pair.candidate, "CREATE TABLE t (k int, name varchar(400)); INSERT INTO t VALUES (1, 'a')")
+    strict = spec(name="t", query="SELECT * FROM t", key=["k"], type_differences="fail")
+    result = pair.compare(strict)
+    assert (result.verdict, result.counts.differences) == (Verdict.MISMATCH, 0)
+    assert result.to_dict()["schema"][0] == {
+        "column": "name",
+        "kind": "type",
+        "control_type": "text",
+        "candidate_type": "varchar(400)",
+        "fails": True,
+    }
+
+
+def test_type_differences_takes_report_or_fail_only() -> None:
+    with pytest.raises(SpecError, match=r'type_differences must be "report" or "fail", got \'strict\''):
+        spec(name="t", query="SELECT * FROM t", key=["k"], type_differences="strict")
