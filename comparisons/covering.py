@@ -95,7 +95,7 @@ def _scope(work: EntityWork, entry: AcceptedDifference) -> sql.Composable:
 
 
 def _listed_keys(work: EntityWork, entry: AcceptedDifference) -> sql.Composable:
-    width = len(work.plan.key)
+    width = len(entry.keys[0])  # the entity's key; a whole-books key adds the date after it
     keys = sql.SQL(", ").join(
         sql.SQL("CAST(i.{} AS text)").format(sql.Identifier(key_alias(i))) for i in range(width)
     )

@@ -16,6 +16,7 @@ not drift-checked.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
 from importlib.resources import files
@@ -40,6 +41,13 @@ Print = tuple[int, int]  # rows, digest
 
 def dated_query(query: exp.Query, dates: list[date]) -> exp.Query | None:
     """The query over ``dates`` with its date column as DATE_ALIAS, or None if not expressible."""
+    days = [exp.cast(exp.Literal.string(d.isoformat()), exp.DataType.build("date")) for d in dates]
+    return widened_query(query, lambda column: exp.In(this=column, expressions=days))
+
+
+def widened_query(query: exp.Query, widen: Callable[[exp.Column], exp.Expr]) -> exp.Query | None:
+    """The query with its one ``<column> = :business_date`` predicate replaced by
+    ``widen(column)`` and that column added as DATE_ALIAS (None: the query has no such predicate)."""
     found = [p for p in query.find_all(exp.Placeholder) if p.name == DATE_PARAMETER]
     if len(found) != 1 or not isinstance(query, exp.Select):
         return None
@@ -51,8 +59,7 @@ def dated_query(query: exp.Query, dates: list[date]) -> exp.Query | None:
     column = predicate.left if predicate.right is placeholder else predicate.right
     if not isinstance(column, exp.Column):
         return None
-    days = [exp.cast(exp.Literal.string(d.isoformat()), exp.DataType.build("date")) for d in dates]
-    predicate.replace(exp.In(this=column.copy(), expressions=days))
+    predicate.replace(widen(column.copy()))
     return widened.select(exp.alias_(column.copy(), DATE_ALIAS, quoted=True))
 
 

@@ -100,9 +100,13 @@ def evaluate(policy: dict[str, Any], documents: list[dict[str, Any]]) -> GateRes
 def _latest_by_date(documents: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     latest: dict[str, dict[str, Any]] = {}
     for doc in documents:
+        # The run's whole books belong to every date of it: rows no date compared, or
+        # rewritten after, leave none of its dates clean.
+        books = doc.get("books", [])
         for day in doc["run"]["dates"]:
             results = [c for c in doc["comparisons"] if c["business_date"] == day]
             if results:
+                results.extend(books)
                 timing = next((t for t in doc["timings"] if t["business_date"] == day), None)
                 invariants = [i for i in doc["invariants"] if i["business_date"] == day]
                 latest[day] = {

@@ -45,6 +45,7 @@ class RunState:
     reader: Login | None
     out_dir: Path
     done: set[date] = field(default_factory=set)
+    books_seconds: float = 0.0  # the whole-books comparison after the last date
 
 
 def new_run_id() -> str:

@@ -39,6 +39,7 @@ def build_document(record: RunRecord) -> dict[str, Any]:
         "phase_names": _phase_names(executions),
         "root_causes": [cause.to_dict() for cause in root_causes(comparisons, start["lineage"])],
         "comparisons": comparisons,
+        "books": [c.to_body() for c in record.books],
         "invariants": [i for d in dates_done for i in d.get("invariants", [])],
         "accepted_differences": end["accepted_differences"] if end else [],
         "provenance": _provenance(start, end),
@@ -67,6 +68,7 @@ def verdict(record: RunRecord) -> dict[str, Any]:
     counts = Counter(str(c.verdict) for c in record.comparisons)
     quiet = READY_VERDICTS | {Verdict.NO_OUTPUT}  # NO_OUTPUT is said once per date, below
     reasons = [_reason(c.to_body()) for c in record.comparisons if c.verdict not in quiet]
+    reasons.extend(_reason(c.to_body()) for c in record.books if c.verdict not in READY_VERDICTS)
     reasons.extend(
         sorted(
             {
@@ -128,7 +130,10 @@ def _data_reasons(record: RunRecord) -> list[str]:
 
 
 def _reason(result: dict[str, Any]) -> str:
-    head = f"{result['business_date']} {result['entity']}: {result['verdict']}"
+    when = result["business_date"]
+    if result.get("scope") == "books":
+        when = f"whole books after {when}"
+    head = f"{when} {result['entity']}: {result['verdict']}"
     if result["verdict"] == "FAILED":
         return f"{head} ({result.get('error')})"
     counts = result.get("counts", {})

@@ -7,6 +7,7 @@ The steps of a run, in order (``Runner.run``):
   3. for each date: both sides executed, sealed (harness.side_execution); their exports
      loaded and the reader granted the day's tables; every entity compared as the reader
      (harness.reconcile); the date's executions, results and summary recorded together;
+     after the last date, the whole books compared once (harness.books);
   4. finish: the run's end recorded (completed, interrupted or failed) on a fresh
      connection, and the schemas and roles dropped unless kept.
 """
@@ -14,6 +15,7 @@ The steps of a run, in order (``Runner.run``):
 from __future__ import annotations
 
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, date, datetime
@@ -21,6 +23,7 @@ from datetime import UTC, date, datetime
 import comparisons
 from comparisons.result import Verdict
 from harness import ledger
+from harness.books import compare_books
 from harness.config import Config
 from harness.database import Connection, Database, redact
 from harness.drift import DriftCheck
@@ -89,6 +92,18 @@ class Runner:
                 self._record(conn, state, executions, outcome, seconds)
                 state.done.add(day)
                 self.progress.line(outcome.progress_line())
+            self._compare_books(conn, reader, state, plan)
+
+    def _compare_books(self, conn: Connection, reader: Connection, state: RunState, plan: RunPlan) -> None:
+        """The whole books as the run left them, once the last date is recorded (harness.books)."""
+        self.progress.status("whole books: comparing every entity over all its rows")
+        started = time.perf_counter()
+        books = compare_books(reader, self.config, state.spaces, state.dates[-1], plan.max_detail_rows)
+        state.books_seconds = time.perf_counter() - started
+        ledger.append_all(conn, state.run_id, books)
+        verdicts = Counter(str(b.verdict) for b in books)
+        counts = ", ".join(f"{n} {v}" for v, n in sorted(verdicts.items())) or "no entity has a date filter"
+        self.progress.line(f"whole books: {counts}")
 
     def _replay(
         self,
@@ -164,6 +179,7 @@ class Runner:
                 source_fingerprints=source_fingerprints(conn, self.config),
                 accepted_differences=_accepted(self.config, record.comparisons),
                 error=error,
+                books_seconds=state.books_seconds,
             )
             ledger.append(conn, state.run_id, finished)
             if plan.keep_schemas:

@@ -25,7 +25,8 @@ def _text(text: str) -> str:
 def render_junit(doc: dict[str, Any]) -> str:
     """The run's comparisons as a JUnit XML document (one <testsuite> per business date)."""
     run = doc["run"]
-    comparisons = doc["comparisons"]
+    books = doc.get("books", [])
+    comparisons = [*doc["comparisons"], *books]
     root = ET.Element(
         "testsuites",
         {
@@ -37,9 +38,11 @@ def render_junit(doc: dict[str, Any]) -> str:
     )
     seconds = {t["business_date"]: _date_seconds(t) for t in doc["timings"]}
     order = {day: i for i, day in enumerate(run["dates"])}
-    ordered = sorted(comparisons, key=lambda c: order.get(c["business_date"], len(order)))
+    ordered = sorted(doc["comparisons"], key=lambda c: order.get(c["business_date"], len(order)))
     for day, group in groupby(ordered, key=lambda c: c["business_date"]):
         root.append(_suite(doc, day, list(group), seconds.get(day)))
+    if books:
+        root.append(_suite(doc, "whole-books", books, None))
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 
@@ -79,7 +82,8 @@ def _suite(
 
 
 def _case(c: dict[str, Any]) -> ET.Element:
-    case = ET.Element("testcase", {"classname": f"parallel-run.{c['business_date']}", "name": c["entity"]})
+    suite = "whole-books" if c.get("scope") == "books" else c["business_date"]
+    case = ET.Element("testcase", {"classname": f"parallel-run.{suite}", "name": c["entity"]})
     summary = _text(comparison_summary(c))
     if c["verdict"] in FAILING:
         failure = ET.SubElement(case, "failure", {"message": summary, "type": c["verdict"]})

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from reports import charts, formatting
+from reports.books import books_view
 from reports.summary import per_side_text
 
 VERDICTS = ("MATCH", "ACCEPTED", "MISMATCH", "FAILED", "NO_OUTPUT", "REWRITTEN")
@@ -47,6 +48,7 @@ def build(doc: dict[str, Any]) -> dict[str, Any]:
         "duration": _duration(doc["run"]),
         "scope": _scope(doc),
         "matrix": _matrix(doc),
+        "books": books_view(doc),
         "timings": _timings(doc),
         "root_causes": [_root_cause(cause) for cause in doc["root_causes"]],
         "entities": [_entity(doc, entity) for entity in doc["entities"]],

@@ -130,6 +130,9 @@ class SideExecution(Record):
         return self.status is ExecutionStatus.FAILED
 
 
+BOOKS = "books"
+
+
 @dataclass(frozen=True)
 class Comparison(Record):
     """One entity on one date: the comparison result (comparisons.EntityResult's shape)."""
@@ -149,6 +152,13 @@ class Comparison(Record):
     # added without a version step: entries written before simply have none
     expectation_unmet: dict[str, int] = field(default_factory=dict)
     schema: list[dict[str, Any]] = field(default_factory=list)
+    # DATE: the rows of business_date; BOOKS: every row both sides' books hold once the run's
+    # last date (business_date) was processed (harness.books)
+    scope: str = "date"
+
+    @property
+    def whole_books(self) -> bool:
+        return self.scope == BOOKS
 
     @classmethod
     def failed(cls, business_date: str, entity: str, key: list[str], error: str) -> Comparison:
@@ -176,6 +186,7 @@ class RunFinished(Record):
     source_fingerprints: dict[str, Any]
     accepted_differences: list[dict[str, Any]] = field(default_factory=list)
     error: str | None = None
+    books_seconds: float = 0.0  # the whole-books comparison (harness.books)
 
 
 RECORDS: dict[EntryKind, type[Record]] = {

@@ -30,7 +30,8 @@ class RunRecord:
     started: RunStarted
     resumed: tuple[RunResumed, ...]
     executions: tuple[SideExecution, ...]
-    comparisons: tuple[Comparison, ...]
+    comparisons: tuple[Comparison, ...]  # of the run's dates
+    books: tuple[Comparison, ...]  # of the whole books after the last date, one per entity
     dates: tuple[DateFinished, ...]
     finished: RunFinished | None
     first_seq: int
@@ -56,13 +57,19 @@ class RunRecord:
             started=started[0],
             resumed=tuple(_only(records, RunResumed)),
             executions=tuple(_only(records, SideExecution)),
-            comparisons=tuple(_only(records, Comparison)),
+            comparisons=tuple(c for c in _only(records, Comparison) if not c.whole_books),
+            books=_latest_books(_only(records, Comparison)),
             dates=tuple(_only(records, DateFinished)),
             finished=finished[-1] if finished else None,
             first_seq=run_entries[0].seq,
             last_seq=run_entries[-1].seq,
             head_hash=run_entries[-1].hash,
         )
+
+
+def _latest_books(comparisons: list[Comparison]) -> tuple[Comparison, ...]:
+    """A resumed run may compare its books again; the latest result per entity stands."""
+    return tuple({c.entity: c for c in comparisons if c.whole_books}.values())
 
 
 def _only(records: list[Record], kind: type[R]) -> list[R]:

@@ -19,7 +19,13 @@ def test_a_column_missing_on_a_side_is_a_mismatch_even_when_the_other_side_is_al
     assert result.counts.differences == 0
     assert result.verdict is Verdict.MISMATCH
     assert [f.to_dict() for f in result.schema] == [
-        {"column": "note", "kind": "missing_on_candidate", "control_type": "text", "candidate_type": None, "fails": True}
+        {
+            "column": "note",
+            "kind": "missing_on_candidate",
+            "control_type": "text",
+            "candidate_type": None,
+            "fails": True,
+        }
     ]
     assert result.schema[0].describe() == "note: not returned by the candidate query"
 

@@ -61,3 +61,49 @@ def test_both_sides_rewriting_the_previous_day_alike_stays_ready(db: TestDatabas
     _, doc = run(db, config_with(tmp_path, control=control, candidate=candidate), tmp_path, dates=DATES[:2])
     assert "REWRITTEN" not in set(verdicts(doc).values())
     assert doc["verdict"]["label"] == "READY", doc["verdict"]["reasons"]
+
+
+# Date D's processing also writes a journal error dated 400 days later: a date no run
+# compares, so only the whole-books comparison after the last date sees it.
+STRAY_ROW = """
+INSERT INTO journal_error (error_id, txn_reference, business_date, error_code, message)
+SELECT coalesce(max(error_id), 0) + 1, 'TX-STRAY-' || %(business_date)s, %(business_date)s::date + 400,
+       'STRAY', 'dated outside the run'
+FROM journal_error
+"""
+
+
+def test_a_candidate_writing_rows_outside_the_runs_dates_is_not_ready(
+    db: TestDatabase, tmp_path: Path
+) -> None:
+    seed_small(db, per_day=20)
+    candidate = variant(tmp_path, "enhanced", STRAY_ROW)
+    _, doc = run(db, config_with(tmp_path, candidate=candidate), tmp_path, dates=DATES[:2])
+    assert set(verdicts(doc).values()) <= {"MATCH", "ACCEPTED"}  # every date's own rows agree
+    books = {b["entity"]: b for b in doc["books"]}
+    assert books["journal_errors"]["verdict"] == "MISMATCH"
+    assert books["journal_errors"]["counts"]["candidate_only"] == 2
+    assert books["journal_errors"]["key"] == ["txn_reference", "_harness_date"]
+    assert doc["verdict"]["label"] == "NOT READY"
+    assert "whole books after 2024-03-02 journal_errors: MISMATCH (2 candidate-only" in " ".join(
+        doc["verdict"]["reasons"]
+    )
+
+
+def test_rows_outside_the_runs_dates_written_alike_stay_ready(db: TestDatabase, tmp_path: Path) -> None:
+    seed_small(db, per_day=20)
+    control = variant(tmp_path, "legacy", STRAY_ROW)
+    candidate = variant(tmp_path, "enhanced", STRAY_ROW)
+    _, doc = run(db, config_with(tmp_path, control=control, candidate=candidate), tmp_path, dates=DATES[:2])
+    books = {b["entity"]: b["verdict"] for b in doc["books"]}
+    assert "export" not in books  # no date filter: one file set per date, compared per date
+    assert set(books) == {
+        "journals",
+        "gl_entries",
+        "vouchers",
+        "voucher_lines",
+        "journal_errors",
+        "transaction_status",
+    }
+    assert set(books.values()) <= {"MATCH", "ACCEPTED"}
+    assert doc["verdict"]["label"] == "READY", doc["verdict"]["reasons"]

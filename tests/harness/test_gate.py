@@ -97,6 +97,19 @@ def test_dates_of_an_unfinished_run_are_not_clean(status: str) -> None:
     assert not result.ready
 
 
+def test_a_run_whose_whole_books_differ_has_no_clean_date() -> None:
+    """Every date of it matched, yet its books as it left them did not: none of its dates counts."""
+    doc = document()
+    doc["books"] = [{"business_date": DATES[-1], "entity": "journal_errors", "verdict": "MISMATCH"}]
+    result = evaluate(policy(), [doc])
+    assert criterion(result, "consecutive clean business dates") == (
+        False,
+        "0 most recent date(s) clean; last unclean 2024-03-03",
+    )
+    doc["books"][0]["verdict"] = "MATCH"
+    assert evaluate(policy(), [doc]).ready
+
+
 def test_a_later_clean_rerun_of_a_date_wins() -> None:
     first = document("r1", verdicts={"2024-03-02": "MISMATCH"})
     rerun = document("r2", dates=["2024-03-02"])

@@ -99,6 +99,11 @@ def not_ready_document(
         "phase_names": list(PHASES),
         "root_causes": gl_root_causes(),
         "comparisons": comparisons,
+        "books": [
+            {**c, "scope": "books", "key": [*c["key"], "_harness_date"]}
+            for c in comparisons
+            if c["business_date"] == DATES[-1] and c["entity"] != "export"
+        ],
         "invariants": invariants(
             {
                 ("2024-03-02", "candidate", "control totals carried through"): (

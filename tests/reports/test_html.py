@@ -27,6 +27,7 @@ SECTIONS = [
     "root-causes",
     "scope",
     "matrix",
+    "books",
     "timings",
     "entities",
     "invariants",
@@ -265,7 +266,7 @@ def test_a_run_that_recorded_nothing_still_renders(failed_doc: dict[str, Any]) -
     """A run that failed before its first date: no matrix, timings, comparisons or invariants."""
     doc = failed_doc
     doc["run"]["status"] = "failed"
-    for section in ("matrix", "timings", "comparisons", "invariants", "accepted_differences"):
+    for section in ("matrix", "timings", "comparisons", "books", "invariants", "accepted_differences"):
         doc[section] = []
     doc["verdict"]["counts"] = dict.fromkeys(doc["verdict"]["counts"], 0)
     assert validate_document(doc) == []

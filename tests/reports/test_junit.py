@@ -13,17 +13,22 @@ def cases(doc: dict[str, Any]) -> tuple[ET.Element, list[ET.Element]]:
     return root, root.findall("./testsuite/testcase")
 
 
-def test_one_case_per_date_and_entity(any_doc: dict[str, Any]) -> None:
+def test_one_case_per_date_and_entity_then_the_whole_books(any_doc: dict[str, Any]) -> None:
     root, found = cases(any_doc)
     assert root.tag == "testsuites"
-    assert len(found) == len(any_doc["matrix"]) * len(any_doc["entities"])
+    books = [("parallel-run.whole-books", b["entity"]) for b in any_doc["books"]]
+    assert len(found) == len(any_doc["matrix"]) * len(any_doc["entities"]) + len(books)
     assert [(c.get("classname"), c.get("name")) for c in found] == [
-        (f"parallel-run.{row['business_date']}", cell["entity"])
-        for row in any_doc["matrix"]
-        for cell in row["cells"]
+        *(
+            (f"parallel-run.{row['business_date']}", cell["entity"])
+            for row in any_doc["matrix"]
+            for cell in row["cells"]
+        ),
+        *books,
     ]
     assert [s.get("name") for s in root.findall("testsuite")] == [
-        row["business_date"] for row in any_doc["matrix"]
+        *(row["business_date"] for row in any_doc["matrix"]),
+        *(["whole-books"] if books else []),
     ]
     assert root.get("tests") == str(len(found))
 
@@ -31,6 +36,7 @@ def test_one_case_per_date_and_entity(any_doc: dict[str, Any]) -> None:
 def test_failures_for_mismatch_and_failed_only(any_doc: dict[str, Any]) -> None:
     root, found = cases(any_doc)
     verdicts = {(c["business_date"], c["entity"]): c["verdict"] for c in any_doc["comparisons"]}
+    verdicts.update({("whole-books", b["entity"]): b["verdict"] for b in any_doc["books"]})
     for case in found:
         verdict = verdicts[(case.get("classname").removeprefix("parallel-run."), case.get("name"))]  # type: ignore[union-attr]
         failures = case.findall("failure")
@@ -38,7 +44,9 @@ def test_failures_for_mismatch_and_failed_only(any_doc: dict[str, Any]) -> None:
         assert case.find("error") is None and case.find("skipped") is None
         if failures:
             assert failures[0].get("type") == verdict
-    failing = sum(c["verdict"] in ("MISMATCH", "FAILED") for c in any_doc["comparisons"])
+    failing = sum(
+        c["verdict"] in ("MISMATCH", "FAILED") for c in [*any_doc["comparisons"], *any_doc["books"]]
+    )
     assert root.get("failures") == str(failing)
     assert sum(int(s.get("failures", "0")) for s in root.findall("testsuite")) == failing
 
