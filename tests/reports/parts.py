@@ -91,6 +91,7 @@ def comparison(day: str, entity: str, verdict: str = "MATCH", **fields: Any) -> 
         "error": None,
         "expectation_unmet": {},
         "schema": [],
+        "scope": "date",
         **fields,
     }
 
