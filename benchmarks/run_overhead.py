@@ -21,6 +21,7 @@ from benchmarks.scratch import scratch_database
 from harness import ledger
 from harness.config import load_config
 from harness.database import Database, connect
+from harness.history import run_document
 from harness.progress import Progress
 from harness.run_plan import RunRequest
 from harness.runner import Runner
@@ -51,6 +52,7 @@ def measure(database: Database, args: argparse.Namespace) -> None:
 def report(database: Database, run_id: str, wall: float, args: argparse.Namespace) -> None:
     with connect(database.uri) as conn:
         entries = ledger.entries(conn, run_id)
+        doc = run_document(conn, run_id)
     setup = next(e.body["setup_seconds"] for e in entries if e.kind == "run_started")
     executions = [e.body for e in entries if e.kind == "execution"]
     control = sum(e["seconds"] for e in executions if e["label"] == "control")
@@ -59,7 +61,12 @@ def report(database: Database, run_id: str, wall: float, args: argparse.Namespac
     drift = sum(e.body.get("drift_seconds", 0.0) for e in entries if e.kind == "date_finished")
     books = next((e.body.get("books_seconds", 0.0) for e in entries if e.kind == "run_finished"), 0.0)
     overhead = wall - control - candidate - compare - books
-    print(f"run {run_id}: {args.days} dates x {args.per_day:,} transactions")
+    verdict = doc["verdict"]
+    books = ", ".join(f"{b['entity']} {b['verdict']}" for b in doc["books"])
+    print(f"run {run_id}: {args.days} dates x {args.per_day:,} transactions: {verdict['label']}")
+    print(f"  verdicts: {verdict['counts']}; whole books: {books}")
+    for reason in verdict["reasons"][:5]:
+        print(f"  why: {reason}")
     print(f"  whole run (wall)         {wall:8.2f} s  100.0%")
     for name, seconds in (
         ("control executions", control),
