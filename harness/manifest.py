@@ -7,7 +7,7 @@ implementations carry no harness code.
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -16,7 +16,16 @@ from harness.errors import SideError
 
 MANIFEST = "manifest.toml"
 BUNDLED_SIDES = ("legacy", "enhanced")
-KNOWN_KEYS = {"name", "description", "install", "phases", "timing_query", "export", "materialized_views"}
+KNOWN_KEYS = {
+    "name",
+    "description",
+    "install",
+    "phases",
+    "timing_query",
+    "export",
+    "materialized_views",
+    "opening_prepare",
+}
 EXPORT_KEYS = {"ledgers", "lines", "copy"}
 
 
@@ -46,6 +55,9 @@ class Side:
     export: ExportSpec | None
     # Materialized views the comparison may read (any other non-table relation is refused).
     materialized_views: tuple[str, ...] = ()
+    # table -> a statement run on the side's session before opening rows of that table
+    # (staged in harness_opening) are loaded, e.g. to create the partitions they need
+    opening_prepare: dict[str, str] = field(default_factory=dict)
 
     def install_sql(self) -> list[tuple[str, str]]:
         """(file name, text) of each install file, in order."""
@@ -100,7 +112,14 @@ def parse_manifest(data: dict[str, Any], root: Path, path: Path) -> Side:
         timing_query=data.get("timing_query"),
         export=_export(data.get("export"), path),
         materialized_views=tuple(str(v) for v in _list(data, "materialized_views", path)),
+        opening_prepare=_opening_prepare(data.get("opening_prepare", {}), path),
     )
+
+
+def _opening_prepare(item: Any, path: Path) -> dict[str, str]:
+    if not isinstance(item, dict) or not all(isinstance(v, str) for v in item.values()):
+        raise SideError(f"{path}: [opening_prepare] maps a table name to one SQL statement")
+    return {str(k): v for k, v in item.items()}
 
 
 def _list(data: dict[str, Any], key: str, path: Path) -> list[Any]:

@@ -45,12 +45,15 @@ def stage(admin: Connection, space: SideSpace, opening: OpeningTable, first: dat
     try:
         with admin.transaction():
             admin.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(staged))
-            admin.execute(
-                sql.SQL("CREATE TABLE {} AS SELECT * FROM {} WHERE {} < %s").format(
-                    staged, origin, sql.Identifier(opening.date_column)
-                ),
-                (first,),
-            )
+            if opening.date_column:
+                admin.execute(
+                    sql.SQL("CREATE TABLE {} AS SELECT * FROM {} WHERE {} < %s").format(
+                        staged, origin, sql.Identifier(opening.date_column)
+                    ),
+                    (first,),
+                )
+            else:  # the whole table: the cutover's books hold only dates before this one
+                admin.execute(sql.SQL("CREATE TABLE {} AS SELECT * FROM {}").format(staged, origin))
             if space.role:
                 admin.execute(sql.SQL("GRANT SELECT ON {} TO {}").format(staged, sql.Identifier(space.role)))
     except psycopg.Error as exc:
@@ -73,6 +76,9 @@ def load(side: Connection, space: SideSpace, table: str, columns: list[str]) -> 
     names = sql.SQL(", ").join(sql.Identifier(c) for c in columns)
     with side.transaction():
         set_search_path(side, space.schema)
+        prepare = space.side.opening_prepare.get(table)
+        if prepare:
+            side.execute(prepare.encode())
         side.execute(
             sql.SQL("INSERT INTO {} ({}) OVERRIDING SYSTEM VALUE SELECT {} FROM {}").format(
                 target, names, names, sql.Identifier(STAGED)
