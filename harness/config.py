@@ -1,8 +1,8 @@
 """The run configuration: one TOML file, validated strictly (unknown keys are errors).
 
 Sections: [source] (schema, reference and date-scoped tables), [control] and
-[candidate] (the sides), [run] (execution settings), and the slots the comparison and
-gate layers read: [[entities]], [[accepted_differences]] and [gate].
+[candidate] (the sides), [run] (execution settings), [cutover] (harness.cutover), and the
+slots the comparison and gate layers read: [[entities]], [[accepted_differences]] and [gate].
 """
 
 from __future__ import annotations
@@ -26,12 +26,23 @@ from comparisons import (
 )
 from comparisons.errors import SpecError
 from harness import source as source_tables
+from harness.cutover.settings import CutoverSettings, parse_cutover
 from harness.errors import ConfigError
 from harness.manifest import Side, load_side
 
 T = TypeVar("T")
 DEFAULT_CONFIG = "default.toml"
-SECTIONS = {"source", "control", "candidate", "run", "entities", "accepted_differences", "invariants", "gate"}
+SECTIONS = {
+    "source",
+    "control",
+    "candidate",
+    "run",
+    "entities",
+    "accepted_differences",
+    "invariants",
+    "gate",
+    "cutover",
+}
 SOURCE_KEYS = {"schema", "reference_tables", "date_scoped_tables", "replay", "opening"}
 OPENING_KEYS = {"table", "from_schema", "date_column"}
 SIDE_KEYS = {"side"}
@@ -86,6 +97,7 @@ class Config:
     accepted_differences: tuple[AcceptedDifference, ...] = ()
     invariants: tuple[InvariantSpec, ...] = ()
     gate: dict[str, Any] = field(default_factory=dict)
+    cutover: CutoverSettings = field(default_factory=CutoverSettings)
 
     @property
     def query_files(self) -> dict[str, str]:
@@ -149,6 +161,7 @@ def parse_config(text: str, where: str, base: Path | None, queries: Traversable 
             lambda raw, at: parse_invariants(raw, at, queries), _tables(data, "invariants", where), where
         ),
         gate=_table(data, "gate", where),
+        cutover=parse_cutover(_table(data, "cutover", where), where),
     )
     _check_derived(config.entities, config.source, where)
     return config

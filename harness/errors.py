@@ -44,3 +44,8 @@ class RunNotFound(HarnessError):
 
 class LedgerError(HarnessError):
     """The ledger cannot be read or written as the harness expects (format, lock, chain)."""
+
+
+class CutoverError(HarnessError):
+    """A cutover date cannot be produced: out of order, processed outside the cutover,
+    neither side produced it, or the published books cannot take a side's output."""

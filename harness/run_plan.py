@@ -20,6 +20,7 @@ class RunRequest:
     dates: tuple[date, ...]
     out_dir: Path | None = None
     keep_schemas: bool = False
+    announce_kept: bool = True  # say which schemas were kept (False: the caller drops them)
     concurrent: bool = False
     phase_timeout: float | None = None
     role_isolation: bool = True
@@ -36,6 +37,7 @@ class RunPlan:
     dates: tuple[date, ...]
     out_dir: Path | None
     keep_schemas: bool
+    announce_kept: bool
     concurrent: bool
     phase_timeout: float | None  # None: no limit
     role_isolation: bool
@@ -51,6 +53,7 @@ class RunPlan:
             dates=request.dates,
             out_dir=request.out_dir,
             keep_schemas=request.keep_schemas,
+            announce_kept=request.announce_kept,
             concurrent=request.concurrent,
             phase_timeout=timeout or None,
             role_isolation=request.role_isolation and config.role_isolation,

@@ -182,10 +182,10 @@ class Runner:
                 books_seconds=state.books_seconds,
             )
             ledger.append(conn, state.run_id, finished)
-            if plan.keep_schemas:
+            if plan.keep_schemas and plan.announce_kept:
                 names = ", ".join(s.schema for s in state.spaces)
                 self.progress.line(f"kept schemas {names} (--keep-schemas)")
-            else:
+            elif not plan.keep_schemas:
                 drop_run_objects(conn, state)
 
 

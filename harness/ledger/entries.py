@@ -27,6 +27,7 @@ class EntryKind(StrEnum):
     COMPARISON = "comparison"
     DATE_FINISHED = "date_finished"
     RUN_FINISHED = "run_finished"
+    CUTOVER = "cutover"
 
 
 class RunStatus(StrEnum):
@@ -189,8 +190,35 @@ class RunFinished(Record):
     books_seconds: float = 0.0  # the whole-books comparison (harness.books)
 
 
+class CutoverVerdict(StrEnum):
+    CLEAN = "CLEAN"  # the shadow agreed: the primary's books published
+    NOT_CLEAN = "NOT CLEAN"  # they disagreed; on_mismatch = alert: the primary's books published
+    FELL_BACK = "FELL BACK"  # the shadow's books published (primary failed, or on_mismatch = fallback)
+
+
+@dataclass(frozen=True)
+class CutoverPublished(Record):
+    """One cutover date published into the production books, written in the publishing
+    transaction itself: the books hold the date if and only if this entry exists."""
+
+    KIND: ClassVar[EntryKind] = EntryKind.CUTOVER
+    ENUMS: ClassVar[dict[str, type[StrEnum]]] = {"verdict": CutoverVerdict}
+    business_date: str
+    books_schema: str
+    primary: str  # label: control | candidate
+    published_by: str  # label of the side whose books were published
+    side: str  # that side's name
+    verdict: CutoverVerdict
+    reasons: list[str]
+    rows: dict[str, int]  # table -> rows published
+    exports: list[dict[str, str]]  # {"name", "sha256"} of the published export files
+    publish_seconds: float
+    published_at: str
+
+
 RECORDS: dict[EntryKind, type[Record]] = {
-    r.KIND: r for r in (RunStarted, RunResumed, SideExecution, Comparison, DateFinished, RunFinished)
+    r.KIND: r
+    for r in (RunStarted, RunResumed, SideExecution, Comparison, DateFinished, RunFinished, CutoverPublished)
 }
 
 

@@ -10,6 +10,7 @@ from harness.errors import RunNotFound
 from harness.ledger import Entry, entries, ledger_exists, require_intact
 from harness.ledger.entries import (
     Comparison,
+    CutoverPublished,
     DateFinished,
     Record,
     RunFinished,
@@ -37,6 +38,7 @@ class RunRecord:
     first_seq: int
     last_seq: int
     head_hash: str
+    cutover: CutoverPublished | None = None  # the run was a cutover date, and was published
 
     @property
     def run_id(self) -> str:
@@ -64,6 +66,7 @@ class RunRecord:
             first_seq=run_entries[0].seq,
             last_seq=run_entries[-1].seq,
             head_hash=run_entries[-1].hash,
+            cutover=next(iter(_only(records, CutoverPublished)), None),
         )
 
 
@@ -100,6 +103,19 @@ def read_runs(conn: Connection) -> list[RunRecord]:
     for entry in entries(conn) if ledger_exists(conn) else []:
         by_run.setdefault(entry.run_id, []).append(entry)
     return [RunRecord.from_entries(e) for e in by_run.values() if e[0].kind == "run_started"]
+
+
+def published_dates(conn: Connection) -> dict[tuple[str, str], tuple[str, CutoverPublished]]:
+    """(books schema, business date) -> (run id, cutover entry) of every published cutover
+    date, from a ledger verified first."""
+    require_intact(conn)
+    if not ledger_exists(conn):
+        return {}
+    found = {}
+    for entry in entries(conn):
+        if isinstance(entry.record, CutoverPublished):
+            found[(entry.record.books_schema, entry.record.business_date)] = (entry.run_id, entry.record)
+    return found
 
 
 def latest_run_id(conn: Connection) -> str:

@@ -1,0 +1,140 @@
+"""``harness cutover`` and ``harness status``: migration phase 3, date by date."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import click
+
+from harness.calendar import date_range
+from harness.cli.common import DATE, EXIT_MISMATCH, EXIT_OK, dsn_option
+from harness.cli.output import write_outputs
+from harness.config import load_config
+from harness.cutover.night import Cutover, CutoverResult, books_schema
+from harness.cutover.status import date_status
+from harness.database import open_database
+from harness.errors import InvalidInput
+from harness.ledger.entries import CutoverVerdict
+from harness.progress import Progress
+
+CONFIG = click.option(
+    "--config", "config_path", type=click.Path(path_type=Path), help="Config TOML (default: bundled)."
+)
+
+
+@click.command("cutover")
+@click.option("--date", "day", type=DATE, help="The business date to publish (YYYY-MM-DD).")
+@click.option("--from", "first", type=DATE, help="First date of a batch, processed in date order.")
+@click.option("--to", "last", type=DATE, help="Last date of the batch, inclusive.")
+@CONFIG
+@dsn_option
+@click.option(
+    "--export", "export_dir", type=click.Path(path_type=Path), help="Write the published CSV export here."
+)
+@click.option(
+    "--out", "out_dir", type=click.Path(path_type=Path), help="Report directory [./harness-report/RUN]."
+)
+@click.option("--json", "as_json", is_flag=True, help="One JSON document of the dates published, on stdout.")
+@click.option("--quiet", is_flag=True, help="No progress lines on stderr.")
+def cutover(
+    day: date | None,
+    first: date | None,
+    last: date | None,
+    config_path: Path | None,
+    dsn: str | None,
+    export_dir: Path | None,
+    out_dir: Path | None,
+    as_json: bool,
+    quiet: bool,
+) -> int:
+    """Publish business dates from the primary side, with the other side as its shadow.
+
+    Each date runs through both sides in isolated schemas that start from the production
+    books ([cutover] books_schema); they are compared like a parallel run; then, in one
+    transaction, the chosen side's output is published into the books and the source, and
+    recorded. CLEAN: the shadow agreed. NOT CLEAN: it did not, the primary's books were
+    kept ([cutover] on_mismatch = "alert"). FELL BACK: the shadow's books were published
+    (the primary failed, or on_mismatch = "fallback"). A batch stops at the first date
+    that could not be published.
+
+    Exit codes: 0 every date CLEAN, 1 a date NOT CLEAN or FELL BACK, 2 a date could not be
+    published (nothing of it was written) or a usage error.
+
+    \b
+    Example:
+      harness seed --from 2024-03-28 --to 2024-04-02
+      harness cutover --from 2024-03-28 --to 2024-04-02 --export ./sunsystems
+      harness status 2024-03-31
+      harness gate --phase decommission
+    """
+    days = _dates(day, first, last)
+    config = load_config(config_path)
+    results = []
+    with open_database(dsn) as database:
+        night = Cutover(database, config, Progress(quiet=quiet))
+        for business_date in days:
+            result = night.process(
+                business_date, export_dir, out_dir / business_date.isoformat() if out_dir else None
+            )
+            results.append(result)
+            report = write_outputs(result.document, result.out_dir, None).html if result.out_dir else None
+            if not as_json:
+                _print(result, report)
+    if as_json:
+        click.echo(
+            json.dumps(
+                {"books_schema": books_schema(config), "dates": [r.to_dict() for r in results]}, indent=2
+            )
+        )
+    clean = all(r.verdict is CutoverVerdict.CLEAN for r in results)
+    return EXIT_OK if clean else EXIT_MISMATCH
+
+
+def _dates(day: date | None, first: date | None, last: date | None) -> list[date]:
+    if day is not None and (first or last):
+        raise InvalidInput("give --date, or --from and --to, not both")
+    if day is not None:
+        return [day]
+    if first is None or last is None:
+        raise InvalidInput("give the date to publish: --date YYYY-MM-DD, or --from A --to B")
+    return date_range(first, last)
+
+
+def _print(result: CutoverResult, report: Path | None) -> None:
+    entry = result.entry
+    head = f"{entry.business_date}: {entry.verdict}, published {entry.side}'s books ({entry.published_by})"
+    click.echo(head + (" (already published; exports written again)" if result.already else ""))
+    for reason in entry.reasons[:5]:
+        click.echo(f"  why: {reason}")
+    if len(entry.reasons) > 5:
+        click.echo(f"  ... {len(entry.reasons) - 5} more in the report")
+    rows = ", ".join(f"{t} {n}" for t, n in entry.rows.items())
+    click.echo(f"  rows: {rows}")
+    for path in result.exports:
+        click.echo(f"  wrote {path}")
+    if report is not None:
+        click.echo(f"  report: {report.resolve()}")
+
+
+@click.command("status")
+@click.argument("day", type=DATE, metavar="DATE")
+@CONFIG
+@dsn_option
+@click.option("--json", "as_json", is_flag=True, help="One JSON document on stdout.")
+def status(day: date, config_path: Path | None, dsn: str | None, as_json: bool) -> int:
+    """Was DATE published, by which side, when, with which cutover verdict; its transactions.
+
+    Exit codes: 0 published, 1 not published, 2 usage or environment error.
+
+    \b
+    Example:
+      harness status 2024-03-31
+      harness status 2024-03-31 --json
+    """
+    config = load_config(config_path)
+    with open_database(dsn) as database, database.connect() as conn:
+        found = date_status(conn, config, day)
+    click.echo(json.dumps(found.to_dict(), indent=2) if as_json else found.text())
+    return EXIT_OK if found.published else EXIT_MISMATCH
