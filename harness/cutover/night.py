@@ -18,12 +18,13 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+import psycopg
 from psycopg import sql
 
 from harness import ledger
 from harness.config import Config, OpeningTable
 from harness.cutover.publish import publish
-from harness.database import Connection, Database
+from harness.database import Connection, Database, first_line
 from harness.errors import CutoverError
 from harness.execution import install_side, schema_exists
 from harness.history import run_document
@@ -70,6 +71,8 @@ class Cutover:
     def __init__(self, database: Database, config: Config, progress: Progress) -> None:
         self.database, self.config, self.progress = database, config, progress
         self.books = books_schema(config)
+        self._books_side = config.candidate if config.cutover.primary == "candidate" else config.control
+        self._published = (config.cutover, config.source)
 
     def process(self, day: date, export_dir: Path | None, out_dir: Path | None = None) -> CutoverResult:
         with self.database.connect() as conn:
@@ -146,13 +149,17 @@ class Cutover:
         }
         label, verdict, reasons = choose(self.config, doc, failed)
         space = next(s for s in state.spaces if s.label == label)
-        exports = _export_hashes(executions[label].exports)
+        exports = _export_hashes([state.out_dir / "exports" / label / n for n in executions[label].exports])
         started = time.perf_counter()
         with conn.transaction():
             conn.execute(PUBLISH_LOCK)
             if (self.books, day.isoformat()) in published_dates(conn):
                 raise CutoverError(f"{day} was published by another cutover meanwhile; nothing published")
-            rows = publish(conn, space.schema, self.books, self.config.cutover.books, self.config.source, day)
+            try:
+                rows = publish(conn, self._books_side, space.schema, self.books, *self._published, day)
+            except psycopg.Error as exc:
+                failure = f"publishing {day} from {space.side.name} failed: {first_line(exc)}"
+                raise CutoverError(f"{failure}; nothing was published") from exc
             entry = CutoverPublished(
                 business_date=day.isoformat(),
                 books_schema=self.books,
@@ -204,7 +211,7 @@ def _statuses(conn: Connection, schema: str, table: str, column: str, day: date)
     return (int(row[0]), int(row[1])) if row else (0, 0)
 
 
-def _export_hashes(paths: list[str]) -> list[dict[str, str]]:
+def _export_hashes(paths: list[Path]) -> list[dict[str, str]]:
     return [
         {
             "name": Path(p).name,

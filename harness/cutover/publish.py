@@ -12,15 +12,18 @@ values for the date. Identity sequences of the books move past the rows publishe
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from importlib.resources import files
 
 from psycopg import sql
 
 from harness.config import SourceConfig
+from harness.cutover.settings import CutoverSettings
 from harness.database import Connection
 from harness.errors import CutoverError
+from harness.manifest import Side
+from harness.source import set_search_path
 
 TABLE_COLUMNS = files("harness.sql").joinpath("cutover_table_columns.sql").read_text(encoding="utf-8")
 
@@ -38,16 +41,18 @@ def columns(conn: Connection, schema: str, table: str) -> list[Column]:
 
 def publish(
     conn: Connection,
+    books_side: Side,
     side_schema: str,
     books_schema: str,
-    tables: tuple[str, ...],
+    settings: CutoverSettings,
     source: SourceConfig,
     day: date,
 ) -> dict[str, int]:
     """Rows published per table ("<table> updated" for changed rows), source statuses included."""
     published: dict[str, int] = {}
-    for table in tables:
-        inserted, updated = _table(conn, side_schema, books_schema, table)
+    for table in settings.books:
+        _prepare(conn, books_side, side_schema, books_schema, table)
+        inserted, updated = _table(conn, side_schema, books_schema, table, settings.keys.get(table, ()))
         published[table] = inserted
         if updated:
             published[f"{table} updated"] = updated
@@ -59,14 +64,37 @@ def publish(
     return published
 
 
-def _table(conn: Connection, side_schema: str, books_schema: str, table: str) -> tuple[int, int]:
+def _prepare(conn: Connection, books_side: Side, side_schema: str, books_schema: str, table: str) -> None:
+    """The books side's [opening_prepare] for the rows about to arrive (their partitions),
+    with those rows as ``harness_opening``: a temporary table, found first by name."""
+    prepare = books_side.opening_prepare.get(table)
+    if not prepare:
+        return
+    conn.execute(
+        sql.SQL("CREATE TEMPORARY TABLE harness_opening ON COMMIT DROP AS SELECT * FROM {}").format(
+            sql.Identifier(side_schema, table)
+        )
+    )
+    set_search_path(conn, books_schema)
+    conn.execute(prepare.encode())
+    conn.execute("DROP TABLE pg_temp.harness_opening")
+    conn.execute("SELECT pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true)")
+
+
+def _table(
+    conn: Connection, side_schema: str, books_schema: str, table: str, declared: tuple[str, ...]
+) -> tuple[int, int]:
     books = columns(conn, books_schema, table)
     if not books:
         raise CutoverError(f"the books have no table {books_schema}.{table}; fix [cutover] books")
     side = {c.name for c in columns(conn, side_schema, table)}
+    if declared:
+        books = [replace(c, in_key=c.name in declared) for c in books]
     key = [c for c in books if c.in_key]
     if not key or any(c.name not in side for c in key):
-        raise CutoverError(f"{books_schema}.{table} needs a primary key the side's table also has")
+        raise CutoverError(
+            f"{books_schema}.{table} needs a key both sides' tables have: a primary key, or [cutover] keys"
+        )
     shared = [c for c in books if c.name in side]
     target, origin = sql.Identifier(books_schema, table), sql.Identifier(side_schema, table)
     match = sql.SQL(" AND ").join(

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from harness.errors import ConfigError
 
-KEYS = {"primary", "books_schema", "on_mismatch", "books"}
+KEYS = {"primary", "books_schema", "on_mismatch", "books", "keys"}
 PRIMARIES = ("candidate", "control")
 ON_MISMATCH = ("alert", "fallback")
 # The bundled pair's published tables (domain.md): carried into both sides, published from one.
 DEFAULT_BOOKS = ("sun_journal", "gl_entries", "voucher", "voucher_line", "journal_error")
+DEFAULT_KEYS = {"gl_entries": ("gl_entry_id",)}  # enhanced's GL lines have no primary key
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,8 @@ class CutoverSettings:
     books_schema: str = ""  # "": the primary side's name, the schema `harness process` uses
     on_mismatch: str = "alert"  # alert: keep the primary's books; fallback: publish the shadow's
     books: tuple[str, ...] = DEFAULT_BOOKS
+    # table -> the columns a published row is matched on, for a table without a primary key
+    keys: dict[str, tuple[str, ...]] = field(default_factory=lambda: dict(DEFAULT_KEYS))
 
     @property
     def shadow(self) -> str:
@@ -40,7 +43,15 @@ def parse_cutover(section: dict[str, Any], where: str) -> CutoverSettings:
         raise ConfigError(
             f"{where}: 'cutover.books' must list the published tables, e.g. {list(DEFAULT_BOOKS)}"
         )
-    return CutoverSettings(primary, schema, on_mismatch, tuple(books))
+    keys = section.get("keys", {k: list(v) for k, v in DEFAULT_KEYS.items()})
+    if not isinstance(keys, dict) or not all(
+        isinstance(v, list) and v and all(isinstance(c, str) for c in v) for v in keys.values()
+    ):
+        raise ConfigError(
+            f"{where}: 'cutover.keys' must map a table to its key columns, "
+            "e.g. {gl_entries = ['gl_entry_id']}"
+        )
+    return CutoverSettings(primary, schema, on_mismatch, tuple(books), {t: tuple(c) for t, c in keys.items()})
 
 
 def _choice(section: dict[str, Any], key: str, choices: tuple[str, ...], where: str) -> str:
