@@ -157,9 +157,9 @@ class Cutover:
                 raise CutoverError(f"{day} was published by another cutover meanwhile; nothing published")
             try:
                 rows = publish(conn, self._books_side, space.schema, self.books, *self._published, day)
-            except psycopg.Error as exc:
+            except (psycopg.Error, CutoverError) as exc:
                 failure = f"publishing {day} from {space.side.name} failed: {first_line(exc)}"
-                raise CutoverError(f"{failure}; nothing was published") from exc
+                raise CutoverError(f"{failure}; nothing of the date was published") from exc
             entry = CutoverPublished(
                 business_date=day.isoformat(),
                 books_schema=self.books,

@@ -16,11 +16,12 @@ from dataclasses import dataclass, replace
 from datetime import date
 from importlib.resources import files
 
+import psycopg
 from psycopg import sql
 
 from harness.config import SourceConfig
 from harness.cutover.settings import CutoverSettings
-from harness.database import Connection
+from harness.database import Connection, first_line
 from harness.errors import CutoverError
 from harness.manifest import Side
 from harness.source import set_search_path
@@ -51,8 +52,13 @@ def publish(
     """Rows published per table ("<table> updated" for changed rows), source statuses included."""
     published: dict[str, int] = {}
     for table in settings.books:
-        _prepare(conn, books_side, side_schema, books_schema, table)
-        inserted, updated = _table(conn, side_schema, books_schema, table, settings.keys.get(table, ()))
+        try:
+            _prepare(conn, books_side, side_schema, books_schema, table)
+            inserted, updated = _table(conn, side_schema, books_schema, table, settings.keys.get(table, ()))
+        except psycopg.Error as exc:
+            raise CutoverError(
+                f"its rows of {table} do not fit {books_schema}.{table}: {first_line(exc)}"
+            ) from exc
         published[table] = inserted
         if updated:
             published[f"{table} updated"] = updated

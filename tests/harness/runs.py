@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import tomllib
 from datetime import date
 from importlib.resources import files
 from pathlib import Path
@@ -69,3 +70,29 @@ def run(
 
 def verdicts(doc: dict[str, Any]) -> dict[tuple[str, str], str]:
     return {(c["business_date"], c["entity"]): c["verdict"] for c in doc["comparisons"]}
+
+
+def variant(tmp_path: Path, bundled: str, extra_phase: str, name: str = "rewriting") -> str:
+    """A bundled side plus one more phase, as a manifest directory of its own."""
+    root = Path(str(files(bundled)))
+    manifest = tomllib.loads((root / "manifest.toml").read_text(encoding="utf-8"))
+    folder = tmp_path / f"{bundled}_{name}"
+    folder.mkdir()
+    install = ", ".join(f'"{root / name}"' for name in manifest["install"])
+    phases = [*manifest["phases"], {"name": "rewrite the day before", "sql": extra_phase}]
+    lines = [f'name = "{bundled}_{name}"', f"install = [{install}]"]
+    if "timing_query" in manifest:
+        lines.append(f"timing_query = {_toml(manifest['timing_query'])}")
+    for phase in phases:
+        lines += ["[[phases]]", f'name = "{phase["name"]}"', f"sql = {_toml(phase['sql'])}"]
+    lines.append("[export]")
+    lines += [f"{key} = {_toml(value)}" for key, value in manifest["export"].items()]
+    if "opening_prepare" in manifest:
+        lines.append("[opening_prepare]")
+        lines += [f"{key} = {_toml(value)}" for key, value in manifest["opening_prepare"].items()]
+    (folder / "manifest.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return str(folder)
+
+
+def _toml(text: str) -> str:
+    return '"""\n' + text.replace("\\", "\\\\") + '"""'

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import tomllib
-from importlib.resources import files
 from pathlib import Path
 
 from tests.conftest import TestDatabase
-from tests.harness.runs import DATES, config_with, run, seed_small, verdicts
+from tests.harness.runs import DATES, config_with, run, seed_small, variant, verdicts
 
 # Date D's processing adds 1.00 to line 1 of every voucher of the day before.
 REWRITE_PREVIOUS_DAY = """
@@ -15,29 +13,6 @@ UPDATE voucher_line SET txn_amount = txn_amount + 1
 WHERE line_no = 1
   AND voucher_id IN (SELECT voucher_id FROM voucher WHERE business_date = %(business_date)s::date - 1)
 """
-
-
-def variant(tmp_path: Path, bundled: str, extra_phase: str) -> str:
-    """A bundled side plus one more phase, as a manifest directory of its own."""
-    root = Path(str(files(bundled)))
-    manifest = tomllib.loads((root / "manifest.toml").read_text(encoding="utf-8"))
-    folder = tmp_path / f"{bundled}_rewriting"
-    folder.mkdir()
-    install = ", ".join(f'"{root / name}"' for name in manifest["install"])
-    phases = [*manifest["phases"], {"name": "rewrite the day before", "sql": extra_phase}]
-    lines = [f'name = "{bundled}_rewriting"', f"install = [{install}]"]
-    if "timing_query" in manifest:
-        lines.append(f"timing_query = {_toml(manifest['timing_query'])}")
-    for phase in phases:
-        lines += ["[[phases]]", f'name = "{phase["name"]}"', f"sql = {_toml(phase['sql'])}"]
-    lines.append("[export]")
-    lines += [f"{key} = {_toml(value)}" for key, value in manifest["export"].items()]
-    (folder / "manifest.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return str(folder)
-
-
-def _toml(text: str) -> str:
-    return '"""\n' + text.replace("\\", "\\\\") + '"""'
 
 
 def test_a_candidate_rewriting_the_previous_day_is_rewritten_not_ready(

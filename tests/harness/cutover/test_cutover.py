@@ -1,0 +1,170 @@
+"""harness cutover over a month end: clean, alert, fallback, a primary that raises, state
+carried from a fallback date to the next date, and dates refused."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import TestDatabase
+from tests.harness.cutover.books import (
+    MONTH_END,
+    ONE_CENT,
+    batch,
+    count,
+    cutover,
+    differing_rows,
+    pure_processing,
+    same_files,
+    seed_month_end,
+    write_config,
+)
+from tests.harness.runs import variant
+from tests.helpers import invoke
+
+
+def test_a_clean_cutover_publishes_the_candidates_books_over_a_month_end(
+    db: TestDatabase, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seed_month_end(db)
+    found = batch(capsys, db, write_config(tmp_path), tmp_path / "sun")
+    assert found.code == 0, found.err
+    lines = [line for line in found.out.splitlines() if not line.startswith("  ")]
+    assert lines == [f"{d}: CLEAN, published enhanced's books (candidate)" for d in MONTH_END]
+    reference = pure_processing(capsys, db, "enhanced", tmp_path / "reference")
+    assert differing_rows(db, "enhanced", reference) == {}
+    assert same_files(tmp_path / "sun", tmp_path / "reference")
+    assert count(db, "SELECT count(*) FROM source.insurance_transaction WHERE status = 'NEW'") == 0
+    status = invoke(
+        capsys, "status", "2024-03-31", "--config", str(tmp_path / "harness.toml"), "--dsn", db.uri
+    )
+    assert status.code == 0
+    assert status.out.startswith(
+        "2024-03-31: CLEAN: published by enhanced (candidate; primary: candidate) at "
+    )
+
+
+def test_alert_keeps_the_defective_primarys_books_and_says_not_clean(
+    db: TestDatabase, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seed_month_end(db)
+    config = write_config(tmp_path, candidate=variant(tmp_path, "enhanced", ONE_CENT, "cent"))
+    found = cutover(capsys, db, config, "--date", "2024-03-30", "--json")
+    assert found.code == 1
+    (published,) = json.loads(found.out)["dates"]
+    assert (published["verdict"], published["published_by"], published["side"]) == (
+        "NOT CLEAN",
+        "candidate",
+        "enhanced_cent",
+    )
+    assert any("gl_entries: MISMATCH" in r for r in published["reasons"])
+    # the candidate's books, defect included, are what production holds: one GL line off a
+    # pure enhanced processing, the line with the extra cent
+    reference = pure_processing(capsys, db, "enhanced", tmp_path / "reference", days=1)
+    assert differing_rows(db, "enhanced_cent", reference) == {"gl_entries": 2}
+    status = invoke(capsys, "status", "2024-03-31", "--config", str(config), "--dsn", db.uri, "--json")
+    assert status.code == 1
+    assert json.loads(status.out)["published"] is False
+
+
+def test_fallback_publishes_legacys_books_byte_identical_export(
+    db: TestDatabase, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seed_month_end(db)
+    candidate = variant(tmp_path, "enhanced", ONE_CENT, "cent")
+    config = write_config(tmp_path, candidate=candidate, cutover='on_mismatch = "fallback"')
+    found = batch(capsys, db, config, tmp_path / "sun", days=2)
+    assert found.code == 1, found.err
+    lines = [line for line in found.out.splitlines() if not line.startswith("  ")]
+    assert lines == [f"{d}: FELL BACK, published legacy's books (control)" for d in MONTH_END[:2]]
+    reference = pure_processing(capsys, db, "legacy", tmp_path / "reference", days=2)
+    assert differing_rows(db, "enhanced_cent", reference) == {}
+    assert same_files(tmp_path / "sun", tmp_path / "reference")
+
+
+def test_a_fallback_whose_books_do_not_fit_publishes_nothing_of_the_date(
+    db: TestDatabase, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """On 04-01 legacy writes metadata that is not JSON (its known escaping defect): the
+    candidate's jsonb books cannot hold it, so the date is refused whole, the batch stops."""
+    seed_month_end(db)
+    candidate = variant(tmp_path, "enhanced", ONE_CENT, "cent")
+    config = write_config(tmp_path, candidate=candidate, cutover='on_mismatch = "fallback"')
+    found = batch(capsys, db, config, tmp_path / "sun")
+    assert found.code == 2
+    assert found.err.strip() == (
+        "error: publishing 2024-04-01 from legacy failed: its rows of sun_journal do not fit "
+        "enhanced_cent.sun_journal: invalid input syntax for type json; nothing of the date was published"
+    )
+    assert count(db, "SELECT count(*) FROM enhanced_cent.sun_journal WHERE business_date = '2024-04-01'") == 0
+    new = "SELECT count(*) FROM source.insurance_transaction WHERE business_date = '2024-04-01' AND status = 'NEW'"
+    assert count(db, new) == 20
+    assert sorted(p.name for p in (tmp_path / "sun").iterdir())[-1] == "US1_20240331.csv"
+
+
+def test_a_primary_that_raises_falls_back_whatever_the_policy(
+    db: TestDatabase, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seed_month_end(db)
+    raising = variant(tmp_path, "enhanced", "SELECT 1 / 0", "raising")
+    found = cutover(capsys, db, write_config(tmp_path, candidate=raising), "--date", "2024-03-30")
+    assert found.code == 1, found.err
+    assert found.out.splitlines()[0] == "2024-03-30: FELL BACK, published legacy's books (control)"
+    assert "  why: the primary (candidate) did not produce the date: " in found.out
+    assert "division by zero" in found.out
+    assert count(db, "SELECT count(*) FROM enhanced_raising.sun_journal") > 0
+
+
+def test_state_carries_over_from_a_fallback_date_to_the_next_date(
+    db: TestDatabase, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """03-30 falls back to legacy; 03-31 and 04-01 are the candidate's, built on legacy's 03-30."""
+    seed_month_end(db)
+    first_date_only = ONE_CENT.replace("WHERE ", "WHERE %(business_date)s::date = DATE '2024-03-30' AND ", 1)
+    candidate = variant(tmp_path, "enhanced", first_date_only, "cent")
+    config = write_config(tmp_path, candidate=candidate, cutover='on_mismatch = "fallback"')
+    found = batch(capsys, db, config, tmp_path / "sun")
+    lines = [line for line in found.out.splitlines() if not line.startswith("  ")]
+    assert lines == [
+        "2024-03-30: FELL BACK, published legacy's books (control)",
+        "2024-03-31: CLEAN, published enhanced_cent's books (candidate)",
+        "2024-04-01: CLEAN, published enhanced_cent's books (candidate)",
+    ]
+    # the books are what legacy alone would have produced (both agree on every date but the
+    # first, and the first is legacy's), so numbering and statuses carried over correctly
+    reference = pure_processing(capsys, db, "legacy", tmp_path / "reference")
+    assert differing_rows(db, "enhanced_cent", reference) == {}
+    assert same_files(tmp_path / "sun", tmp_path / "reference")
+
+
+def test_dates_out_of_order_or_already_processed_are_refused(
+    db: TestDatabase, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seed_month_end(db)
+    config = write_config(tmp_path)
+    assert cutover(capsys, db, config, "--date", "2024-03-31").code == 0
+    earlier = cutover(capsys, db, config, "--date", "2024-03-30")
+    assert (earlier.code, earlier.err.strip()) == (
+        2,
+        "error: 2024-03-31 is already published in enhanced; a cutover goes forward in date order",
+    )
+    again = cutover(capsys, db, config, "--date", "2024-03-31", "--export", str(tmp_path / "again"))
+    assert again.code == 0
+    assert "(already published; exports written again)" in again.out
+    assert sorted(p.name for p in (tmp_path / "again").iterdir()) == [
+        "IE1_20240331.csv",
+        "UK1_20240331.csv",
+        "US1_20240331.csv",
+    ]
+    processed = invoke(capsys, "process", "--side", "enhanced", "--date", "2024-04-01", "--dsn", db.uri)
+    assert processed.code == 0
+    outside = cutover(capsys, db, config, "--date", "2024-04-01")
+    assert outside.code == 2
+    assert "were processed outside the cutover (harness process?)" in outside.err
+    missing = cutover(capsys, db, config, "--date", "2024-05-01")
+    assert (missing.code, missing.err.strip()) == (
+        2,
+        "error: no rows for 2024-05-01 in source.insurance_transaction; load the date's input first",
+    )
