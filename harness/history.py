@@ -23,6 +23,7 @@ class RunSummary:
     # sha256 of all SQL each side executes (provenance side_record): tells runs of other SQL apart
     control_sha256: str
     candidate_sha256: str
+    cutover: str | None = None  # a published cutover date: "CLEAN, published enhanced"
 
     def to_dict(self) -> dict[str, Any]:
         return self.__dict__.copy()
@@ -48,9 +49,15 @@ def summaries(conn: Connection) -> list[RunSummary]:
             doc["verdict"]["counts"],
             _sql_sha256(doc, "control"),
             _sql_sha256(doc, "candidate"),
+            _cutover(doc),
         )
         for doc in all_documents(conn)
     ]
+
+
+def _cutover(doc: dict[str, Any]) -> str | None:
+    cutover = doc.get("cutover")
+    return f"{cutover['verdict']}, published {cutover['side']}" if cutover else None
 
 
 def _sql_sha256(doc: dict[str, Any], label: str) -> str:

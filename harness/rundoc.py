@@ -43,6 +43,8 @@ def build_document(record: RunRecord) -> dict[str, Any]:
         "invariants": [i for d in dates_done for i in d.get("invariants", [])],
         "accepted_differences": end["accepted_differences"] if end else [],
         "provenance": _provenance(start, end),
+        # the run was a cutover date and was published (harness.cutover), else None
+        "cutover": record.cutover.to_body() if record.cutover else None,
     }
 
 

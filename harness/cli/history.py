@@ -27,7 +27,9 @@ HASH_WIDTH = 15  # "candidate sql" and a space
 def history(dsn: str | None) -> None:
     """List the runs recorded in the ledger, oldest first.
 
-    Each run shows its control's and candidate's SQL hash (the first 12 hex digits of the
+    A cutover date (harness cutover) is a run of one date; its line ends with the cutover
+    verdict and the side whose books were published. Each run shows its control's and
+    candidate's SQL hash (the first 12 hex digits of the
     sql_sha256 the run recorded per side): runs of other SQL have other hashes.
 
     \b
@@ -50,6 +52,7 @@ def history(dsn: str | None) -> None:
         click.echo(
             f"{run.run_id:<24}{run.started_at[:19].replace('T', ' '):<21}{run.status:<13}"
             f"{span:<25}{hashes}{run.verdict} ({counts})"
+            + (f"; cutover {run.cutover}" if run.cutover else "")
         )
 
 

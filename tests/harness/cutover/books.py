@@ -45,7 +45,10 @@ def write_config(tmp_path: Path, candidate: str = "enhanced", cutover: str = "")
 
 
 def cutover(capsys: pytest.CaptureFixture[str], db: TestDatabase, config: Path, *args: str) -> CliResult:
-    return invoke(capsys, "cutover", "--config", str(config), "--dsn", db.uri, "--quiet", *args)
+    reports = str(config.parent / "reports")
+    return invoke(
+        capsys, "cutover", "--config", str(config), "--dsn", db.uri, "--quiet", "--out", reports, *args
+    )
 
 
 def batch(
@@ -98,3 +101,9 @@ def same_files(one: Path, other: Path) -> bool:
     return names == sorted(p.name for p in other.iterdir()) and all(
         (one / n).read_bytes() == (other / n).read_bytes() for n in names
     )
+
+
+def report_of(out: str) -> str:
+    """The HTML of the report the cutover printed the path of."""
+    path = next(line.split("report: ", 1)[1] for line in out.splitlines() if "report: " in line)
+    return Path(path).read_text(encoding="utf-8")

@@ -17,6 +17,7 @@ from tests.harness.cutover.books import (
     cutover,
     differing_rows,
     pure_processing,
+    report_of,
     same_files,
     seed_month_end,
     write_config,
@@ -44,6 +45,8 @@ def test_a_clean_cutover_publishes_the_candidates_books_over_a_month_end(
     assert status.out.startswith(
         "2024-03-31: CLEAN: published by enhanced (candidate; primary: candidate) at "
     )
+    history = invoke(capsys, "history", "--dsn", db.uri).out.splitlines()[1:]
+    assert len(history) == 3 and all(line.endswith("; cutover CLEAN, published enhanced") for line in history)
 
 
 def test_alert_keeps_the_defective_primarys_books_and_says_not_clean(
@@ -114,6 +117,12 @@ def test_a_primary_that_raises_falls_back_whatever_the_policy(
     assert found.out.splitlines()[0] == "2024-03-30: FELL BACK, published legacy's books (control)"
     assert "  why: the primary (candidate) did not produce the date: " in found.out
     assert "division by zero" in found.out
+    report = report_of(found.out)
+    assert '<p id="verdict-label" class="verdict-label">FELL BACK</p>' in report
+    assert (
+        "Published: legacy&#39;s books (control, the shadow: fallback) into <code>enhanced_raising</code>"
+        in report
+    )
     assert count(db, "SELECT count(*) FROM enhanced_raising.sun_journal") > 0
 
 
