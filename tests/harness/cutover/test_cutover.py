@@ -120,7 +120,7 @@ def test_a_primary_that_raises_falls_back_whatever_the_policy(
     report = report_of(found.out)
     assert '<p id="verdict-label" class="verdict-label">FELL BACK</p>' in report
     assert (
-        "Published: legacy&#39;s books (control, the shadow: fallback) into <code>enhanced_raising</code>"
+        "Published: legacy's books (control, the shadow: fallback) into <code>enhanced_raising</code>"
         in report
     )
     assert count(db, "SELECT count(*) FROM enhanced_raising.sun_journal") > 0
