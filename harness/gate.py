@@ -56,27 +56,37 @@ def load_policy(path: Path | None, config_gate: dict[str, Any], where: str) -> d
     """The policy: defaults, overridden by the config's [gate], overridden by --policy FILE."""
     policy = {**DEFAULT_POLICY, **_checked(config_gate, where)}
     if path is not None:
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise ConfigError(f"cannot read policy {path}: {exc.strerror}") from exc
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{path}: invalid TOML: {exc}") from exc
-        policy.update(_checked(data.get("gate", data), str(path)))
+        policy.update(_checked(policy_file(path), str(path)))
     return policy
 
 
+def policy_file(path: Path) -> dict[str, Any]:
+    """The [gate] table of a policy file (or the whole file when it has none)."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"cannot read policy {path}: {exc.strerror}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from exc
+    table = data.get("gate", data)
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: 'gate' must be a table ([gate])")
+    return table
+
+
 def _checked(table: dict[str, Any], where: str) -> dict[str, Any]:
+    # [gate.decommission] is the phase 4 gate's policy (harness.cutover.decommission)
+    table = {k: v for k, v in table.items() if k != "decommission"}
     for key, value in table.items():
         if key not in POLICY_KEYS:
             raise ConfigError(f"{where}: unknown key 'gate.{key}' (known: {', '.join(sorted(POLICY_KEYS))})")
         expected = type(DEFAULT_POLICY[key])
-        if not _fits(value, expected):
+        if not fits(value, expected):
             raise ConfigError(f"{where}: 'gate.{key}' must be {expected.__name__}, got {value!r}")
     return dict(table)
 
 
-def _fits(value: Any, expected: type) -> bool:
+def fits(value: Any, expected: type) -> bool:
     # bool is an int in Python: a flag must not pass as a number, nor a number as a flag.
     if isinstance(value, bool) != (expected is bool):
         return False

@@ -11,11 +11,14 @@ import click
 from harness.calendar import date_range
 from harness.cli.common import DATE, EXIT_MISMATCH, EXIT_OK, dsn_option
 from harness.cli.output import write_outputs
-from harness.config import load_config
+from harness.config import Config, load_config
+from harness.cutover.decommission import decommission_policy, evaluate_decommission
 from harness.cutover.night import Cutover, CutoverResult, books_schema
 from harness.cutover.status import date_status
 from harness.database import open_database
 from harness.errors import InvalidInput
+from harness.gate import policy_file
+from harness.history import all_documents
 from harness.ledger.entries import CutoverVerdict
 from harness.progress import Progress
 
@@ -138,3 +141,22 @@ def status(day: date, config_path: Path | None, dsn: str | None, as_json: bool) 
         found = date_status(conn, config, day)
     click.echo(json.dumps(found.to_dict(), indent=2) if as_json else found.text())
     return EXIT_OK if found.published else EXIT_MISMATCH
+
+
+def decommission_gate(config: Config, policy_path: Path | None, dsn: str | None) -> int:
+    """``harness gate --phase decommission``: the criteria over the published cutover dates."""
+    tables = [config.gate.get("decommission", {})]
+    if policy_path is not None:
+        tables.append(policy_file(policy_path).get("decommission", {}))
+    policy = decommission_policy(*tables)
+    schema = books_schema(config)
+    with open_database(dsn) as database, database.connect() as conn:
+        documents = [d for d in all_documents(conn) if (d.get("cutover") or {}).get("books_schema") == schema]
+    click.echo(f"books: {schema}; {len(documents)} published cutover date(s)")
+    result = evaluate_decommission(policy, documents)
+    for criterion in result.criteria:
+        mark = "PASS" if criterion.passed else "FAIL"
+        click.echo(f"{mark}  {criterion.name}: {criterion.figure} (required {criterion.required})")
+    verdict = "READY" if result.ready else "NOT READY"
+    click.echo(f"{verdict} to decommission the original system ({len(result.runs)} date(s) in the window)")
+    return EXIT_OK if result.ready else EXIT_MISMATCH

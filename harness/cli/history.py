@@ -10,6 +10,7 @@ import click
 
 from harness import ledger
 from harness.cli.common import EXIT_MISMATCH, EXIT_OK, dsn_option
+from harness.cli.cutover import decommission_gate
 from harness.cli.output import print_summary, write_outputs
 from harness.config import load_config
 from harness.database import open_database
@@ -160,12 +161,20 @@ def report(run_id: str | None, out_dir: Path | None, metrics_path: Path | None, 
     metavar="NAME|HASH",
     help="Evaluate this candidate's runs (default: the latest run's pair).",
 )
+@click.option(
+    "--phase",
+    type=click.Choice(["parallel", "decommission"]),
+    default="parallel",
+    show_default=True,
+    help="parallel: may the cutover start; decommission: may the original be switched off.",
+)
 @dsn_option
 def gate(
     policy_path: Path | None,
     run_id: str | None,
     config_path: Path | None,
     candidate: str | None,
+    phase: str,
     dsn: str | None,
 ) -> int:
     """Evaluate cutover readiness over the ledger; exit 0 ready, 1 not ready, 2 error.
@@ -175,13 +184,20 @@ def gate(
     Only the runs of one pair count: the latest run's control, candidate (by SQL hash) and
     config, or the candidate named by --candidate.
 
+    --phase decommission (policy: [gate.decommission]) evaluates the published cutover
+    dates instead: N consecutive CLEAN dates (default 20) including a month end, no
+    fallback among them, no stale or expired accepted difference, candidate speedup.
+
     \b
     Example:
       harness gate
       harness gate --policy cutover.toml --run 20261125_101500_ab12
       harness gate --candidate enhanced
+      harness gate --phase decommission
     """
     config = load_config(config_path)
+    if phase == "decommission":
+        return decommission_gate(config, policy_path, dsn)
     policy = load_policy(policy_path, config.gate, config.path)
     with open_database(dsn) as database, database.connect() as conn:
         documents = [run_document(conn, run_id)] if run_id else all_documents(conn)
