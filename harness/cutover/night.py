@@ -88,7 +88,14 @@ class Cutover:
                 result = self._publish(conn, state, day)
             finally:
                 drop_run_objects(conn, state)
-        return replace(result, exports=_copy_exports(result.entry, export_dir), out_dir=state.out_dir)
+        try:
+            exports = _copy_exports(result.entry, export_dir)
+        except OSError as exc:
+            raise CutoverError(
+                f"{day} is published, but writing its export files to {export_dir} failed: {exc.strerror}; "
+                f"write them with: harness cutover --date {day} --export DIR"
+            ) from exc
+        return replace(result, exports=exports, out_dir=state.out_dir)
 
     # ---- before the run ----------------------------------------------------------------------
     def _check(self, conn: Connection, day: date) -> None:

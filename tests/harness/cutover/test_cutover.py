@@ -47,6 +47,20 @@ def test_a_clean_cutover_publishes_the_candidates_books_over_a_month_end(
     )
     history = invoke(capsys, "history", "--dsn", db.uri).out.splitlines()[1:]
     assert len(history) == 3 and all(line.endswith("; cutover CLEAN, published enhanced") for line in history)
+    gate = ["gate", "--phase", "decommission", "--config", str(tmp_path / "harness.toml"), "--dsn", db.uri]
+    strict = invoke(capsys, *gate)
+    assert strict.code == 1
+    assert strict.out.splitlines()[:2] == [
+        "books: enhanced; 3 published cutover date(s)",
+        "FAIL  consecutive clean cutover dates: 3 most recent cutover date(s) CLEAN of 3 published (required >= 20)",
+    ]
+    policy = tmp_path / "policy.toml"
+    policy.write_text("[gate.decommission]\nmin_clean_dates = 3\nmin_speedup = 0.0\n", encoding="utf-8")
+    lenient = invoke(capsys, *gate, "--policy", str(policy))
+    assert (lenient.code, lenient.out.splitlines()[-1]) == (
+        0,
+        "READY to decommission the original system (3 date(s) in the window)",
+    ), lenient.out
 
 
 def test_alert_keeps_the_defective_primarys_books_and_says_not_clean(
