@@ -12,7 +12,7 @@ import psycopg
 
 from harness import __version__
 from harness.cli.common import EXIT_BUG, EXIT_INTERRUPTED, EXIT_USAGE, fail
-from harness.cli.cutover import cutover, status
+from harness.cli.cutover import books, cutover, export, status
 from harness.cli.db import db
 from harness.cli.history import gate, history, report, show, verify_ledger
 from harness.cli.process import process
@@ -41,6 +41,8 @@ cli.add_command(seed_command)
 cli.add_command(process)
 cli.add_command(cutover)
 cli.add_command(status)
+cli.add_command(books)
+cli.add_command(export)
 for command in (run_command, history, show, verify_ledger, report, gate):
     cli.add_command(command)
 

@@ -1,4 +1,5 @@
-"""``harness cutover`` and ``harness status``: migration phase 3, date by date."""
+"""``harness cutover``, ``status``, ``books``, ``export``: migration phase 3, date by date;
+and the phase 4 gate."""
 
 from __future__ import annotations
 
@@ -8,15 +9,16 @@ from pathlib import Path
 
 import click
 
-from harness.calendar import date_range
 from harness.cli.common import DATE, EXIT_MISMATCH, EXIT_OK, dsn_option
 from harness.cli.output import write_outputs
+from harness.cli.process import batch_dates
 from harness.config import Config, load_config
+from harness.cutover.books import date_books
 from harness.cutover.decommission import decommission_policy, evaluate_decommission
-from harness.cutover.night import Cutover, CutoverResult, books_schema
+from harness.cutover.night import Cutover, CutoverResult, books_schema, copy_exports
 from harness.cutover.status import date_status
 from harness.database import open_database
-from harness.errors import InvalidInput
+from harness.errors import CutoverError
 from harness.gate import policy_file
 from harness.history import all_documents
 from harness.ledger.entries import CutoverVerdict
@@ -72,7 +74,7 @@ def cutover(
       harness status 2024-03-31
       harness gate --phase decommission
     """
-    days = _dates(day, first, last)
+    days = batch_dates(day, first, last)
     config = load_config(config_path)
     results = []
     with open_database(dsn) as database:
@@ -93,16 +95,6 @@ def cutover(
         )
     clean = all(r.verdict is CutoverVerdict.CLEAN for r in results)
     return EXIT_OK if clean else EXIT_MISMATCH
-
-
-def _dates(day: date | None, first: date | None, last: date | None) -> list[date]:
-    if day is not None and (first or last):
-        raise InvalidInput("give --date, or --from and --to, not both")
-    if day is not None:
-        return [day]
-    if first is None or last is None:
-        raise InvalidInput("give the date to publish: --date YYYY-MM-DD, or --from A --to B")
-    return date_range(first, last)
 
 
 def _print(result: CutoverResult, report: Path | None) -> None:
@@ -141,6 +133,55 @@ def status(day: date, config_path: Path | None, dsn: str | None, as_json: bool) 
         found = date_status(conn, config, day)
     click.echo(json.dumps(found.to_dict(), indent=2) if as_json else found.text())
     return EXIT_OK if found.published else EXIT_MISMATCH
+
+
+@click.command("books")
+@click.argument("day", type=DATE, metavar="DATE")
+@click.option(
+    "--schema", help="The books schema (default: [cutover] books_schema, or the primary side's name)."
+)
+@CONFIG
+@dsn_option
+@click.option("--json", "as_json", is_flag=True, help="One JSON document on stdout.")
+def books(day: date, schema: str | None, config_path: Path | None, dsn: str | None, as_json: bool) -> None:
+    """The journals (per ledger and type), vouchers (with their totals) and errors of DATE in the books.
+
+    \b
+    Example:
+      harness books 2024-03-31
+      harness books 2024-03-31 --schema legacy --json
+    """
+    schema = schema or books_schema(load_config(config_path))
+    with open_database(dsn) as database, database.connect() as conn:
+        found = date_books(conn, schema, day)
+    click.echo(json.dumps(found.to_dict(), indent=2) if as_json else "\n".join(found.lines()))
+
+
+@click.command("export")
+@click.argument("day", type=DATE, metavar="DATE")
+@click.option(
+    "--out", "out_dir", type=click.Path(path_type=Path), required=True, help="Write the files here."
+)
+@CONFIG
+@dsn_option
+def export(day: date, out_dir: Path, config_path: Path | None, dsn: str | None) -> int:
+    """Write the export files a cutover date published, checked against their recorded hashes.
+
+    \b
+    Example:
+      harness export 2024-03-31 --out ./sunsystems
+    """
+    config = load_config(config_path)
+    with open_database(dsn) as database, database.connect() as conn:
+        found = date_status(conn, config, day)
+    if found.entry is None:
+        raise CutoverError(
+            f"{day} was not published by a cutover in {found.books_schema}; "
+            "harness process --export writes a date's files as it processes it"
+        )
+    for path in copy_exports(found.entry, out_dir):
+        click.echo(f"wrote {path}")
+    return EXIT_OK
 
 
 def decommission_gate(config: Config, policy_path: Path | None, dsn: str | None) -> int:

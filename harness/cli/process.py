@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 from psycopg import sql
 
+from harness.calendar import date_range
 from harness.cli.common import DATE, dsn_option, echo_err, source_schema_option
 from harness.database import Connection, open_database
 from harness.errors import InvalidInput
@@ -18,45 +19,64 @@ from harness.summary import DateCounts, date_counts, transaction_count
 
 @click.command()
 @click.option("--side", "side_name", required=True, help="legacy, enhanced, or a manifest directory.")
-@click.option("--date", "business_date", type=DATE, required=True, help="Business date (YYYY-MM-DD).")
+@click.option("--date", "business_date", type=DATE, help="Business date (YYYY-MM-DD).")
+@click.option("--from", "first", type=DATE, help="First date of a batch, processed in date order.")
+@click.option("--to", "last", type=DATE, help="Last date of the batch, inclusive.")
 @click.option("--schema", help="Schema the side is installed in (default: the side's name).")
 @click.option("--export", "export_dir", type=click.Path(path_type=Path), help="Write the CSV export here.")
 @dsn_option
 @source_schema_option
 def process(
     side_name: str,
-    business_date: date,
+    business_date: date | None,
+    first: date | None,
+    last: date | None,
     schema: str | None,
     export_dir: Path | None,
     dsn: str | None,
     source_schema: str,
 ) -> None:
-    """Process one business date with one side, as production would.
+    """Process business dates with one side, as production would.
 
-    Installs the side into its own schema on first use, processes the date's NEW
+    Installs the side into its own schema on first use, processes each date's NEW
     transactions from the source schema (updating their status there), and prints
-    counts and phase timings. A second run of the same date posts nothing new.
+    counts and phase timings. A second run of the same date posts nothing new. A batch
+    (--from/--to) goes in date order and stops at the first date that fails.
 
     \b
     Example:
-      harness seed --from 2024-03-01 --to 2024-03-01
+      harness seed --from 2024-03-01 --to 2024-03-05
       harness process --side legacy --date 2024-03-01 --export ./out
+      harness process --side enhanced --from 2024-03-02 --to 2024-03-05
     """
     side = load_side(side_name)
     schema = schema or side.name
+    days = batch_dates(business_date, first, last)
     with open_database(dsn) as database, database.connect() as conn:
         check_source(conn, source_schema)
-        require_transactions(conn, source_schema, business_date)
+        for day in days:
+            require_transactions(conn, source_schema, day)
         if not schema_exists(conn, schema):
             echo_err(f"installing {side.name} into schema {schema!r}")
             install_side(conn, side, schema)
-        warn_if_processed(conn, source_schema, business_date)
-        result = process_date(conn, side, schema, source_schema, business_date)
-        counts = date_counts(conn, schema, source_schema, business_date)
-        print_result(result, counts)
-        if export_dir is not None:
-            for path in export_files(conn, side, schema, source_schema, business_date, export_dir):
-                click.echo(f"wrote {path}")
+        for day in days:
+            warn_if_processed(conn, source_schema, day)
+            result = process_date(conn, side, schema, source_schema, day)
+            print_result(result, date_counts(conn, schema, source_schema, day))
+            if export_dir is not None:
+                for path in export_files(conn, side, schema, source_schema, day, export_dir):
+                    click.echo(f"wrote {path}")
+
+
+def batch_dates(day: date | None, first: date | None, last: date | None) -> list[date]:
+    """--date, or every date of --from/--to (one of the two, never both)."""
+    if day is not None and (first or last):
+        raise InvalidInput("give --date, or --from and --to, not both")
+    if day is not None:
+        return [day]
+    if first is None or last is None:
+        raise InvalidInput("give the date: --date YYYY-MM-DD, or --from A --to B")
+    return date_range(first, last)
 
 
 def require_transactions(conn: Connection, source_schema: str, business_date: date) -> None:

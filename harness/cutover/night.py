@@ -89,7 +89,7 @@ class Cutover:
             finally:
                 drop_run_objects(conn, state)
         try:
-            exports = _copy_exports(result.entry, export_dir)
+            exports = copy_exports(result.entry, export_dir)
         except OSError as exc:
             raise CutoverError(
                 f"{day} is published, but writing its export files to {export_dir} failed: {exc.strerror}; "
@@ -185,7 +185,7 @@ class Cutover:
 
     def _again(self, run_id: str, entry: CutoverPublished, export_dir: Path | None) -> CutoverResult:
         self.progress.line(f"{entry.business_date} is already published by {entry.side} ({entry.verdict})")
-        exports = _copy_exports(entry, export_dir)
+        exports = copy_exports(entry, export_dir)
         return CutoverResult(date.fromisoformat(entry.business_date), run_id, entry, exports, already=True)
 
 
@@ -229,7 +229,7 @@ def _export_hashes(paths: list[Path]) -> list[dict[str, str]]:
     ]
 
 
-def _copy_exports(entry: CutoverPublished, export_dir: Path | None) -> tuple[Path, ...]:
+def copy_exports(entry: CutoverPublished, export_dir: Path | None) -> tuple[Path, ...]:
     """The published side's export files into ``export_dir``, checked against the entry."""
     if export_dir is None:
         return ()
