@@ -58,3 +58,23 @@ def test_dsn_from_environment(capsys: pytest.CaptureFixture[str], monkeypatch: p
     assert result.code == 2
     assert result.err.startswith("error: cannot connect to postgresql://nobody@127.0.0.1:1/x: ")
     assert result.err.count("\n") == 1
+
+
+def test_a_batch_goes_in_date_order_and_refuses_both_forms(
+    capsys: pytest.CaptureFixture[str], clean_db: TestDatabase
+) -> None:
+    invoke(
+        capsys, "seed", "--dsn", clean_db.uri, "--from", "2024-03-01", "--to", "2024-03-02", "--per-day", "10"
+    )
+    args = ("process", "--dsn", clean_db.uri, "--side", "legacy")
+    found = invoke(capsys, *args, "--from", "2024-03-01", "--to", "2024-03-02")
+    assert found.code == 0, found.err
+    heads = [line.split(":")[0] for line in found.out.splitlines() if not line.startswith(" ")]
+    assert heads == ["legacy 2024-03-01", "legacy 2024-03-02"]
+    both = invoke(capsys, *args, "--date", "2024-03-01", "--from", "2024-03-01", "--to", "2024-03-02")
+    assert (both.code, both.err.strip()) == (2, "error: give --date, or --from and --to, not both")
+    neither = invoke(capsys, *args)
+    assert (neither.code, neither.err.strip()) == (
+        2,
+        "error: give the date: --date YYYY-MM-DD, or --from A --to B",
+    )

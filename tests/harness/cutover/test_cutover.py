@@ -47,6 +47,21 @@ def test_a_clean_cutover_publishes_the_candidates_books_over_a_month_end(
     )
     history = invoke(capsys, "history", "--dsn", db.uri).out.splitlines()[1:]
     assert len(history) == 3 and all(line.endswith("; cutover CLEAN, published enhanced") for line in history)
+    config = str(tmp_path / "harness.toml")
+    books = json.loads(
+        invoke(capsys, "books", "2024-03-31", "--config", config, "--dsn", db.uri, "--json").out
+    )
+    journals = "SELECT count(*) FROM enhanced.sun_journal WHERE business_date = '2024-03-31'"
+    assert sum(j["journals"] for j in books["journals"]) == count(db, journals) > 0
+    assert books["vouchers"] and all(v["debit_base"] == v["credit_base"] for v in books["vouchers"])
+    exported = invoke(
+        capsys, "export", "2024-03-31", "--out", str(tmp_path / "again"), "--config", config, "--dsn", db.uri
+    )
+    assert exported.code == 0, exported.err
+    assert all(
+        (tmp_path / "sun" / p.name).read_bytes() == p.read_bytes() for p in (tmp_path / "again").iterdir()
+    )
+    assert len(list((tmp_path / "again").iterdir())) == 3
     gate = ["gate", "--phase", "decommission", "--config", str(tmp_path / "harness.toml"), "--dsn", db.uri]
     strict = invoke(capsys, *gate)
     assert strict.code == 1
