@@ -31,6 +31,7 @@ from harness.history import run_document
 from harness.ledger.entries import CutoverPublished, CutoverVerdict
 from harness.ledger.runs import published_dates, read_run
 from harness.progress import Progress
+from harness.reader import refused_relations
 from harness.run_plan import RunRequest
 from harness.run_start import RunState, drop_run_objects
 from harness.runner import Runner
@@ -156,6 +157,11 @@ class Cutover:
         }
         label, verdict, reasons = choose(self.config, doc, failed)
         space = next(s for s in state.spaces if s.label == label)
+        # published as the harness's own user: the tables read must run no side code
+        read = [*self.config.cutover.books, *self.config.source.replay]
+        refused = refused_relations(conn, space, read)
+        if refused:
+            raise CutoverError(f"{day} cannot be published from {space.side.name}: {refused}")
         exports = _export_hashes([state.out_dir / "exports" / label / n for n in executions[label].exports])
         started = time.perf_counter()
         with conn.transaction():

@@ -206,3 +206,19 @@ def test_dates_out_of_order_or_already_processed_are_refused(
         2,
         "error: no rows for 2024-05-01 in source.insurance_transaction; load the date's input first",
     )
+
+
+def test_a_primary_whose_books_are_a_view_is_never_published(
+    db: TestDatabase, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Publishing reads the side's tables as the harness's own user: a view would run side code."""
+    seed_month_end(db)
+    disguise = "ALTER TABLE journal_error RENAME TO journal_error_real; CREATE VIEW journal_error AS SELECT * FROM journal_error_real"
+    candidate = variant(tmp_path, "enhanced", disguise, "viewer")
+    found = cutover(capsys, db, write_config(tmp_path, candidate=candidate), "--date", "2024-03-30")
+    assert found.code == 2
+    assert found.err.startswith(
+        "error: 2024-03-30 cannot be published from enhanced_viewer: the candidate's journal_error is a view"
+    ), found.err
+    assert count(db, "SELECT count(*) FROM harness.entry WHERE kind = 'cutover'") == 0
+    assert count(db, "SELECT count(*) FROM source.insurance_transaction WHERE status <> 'NEW'") == 0
