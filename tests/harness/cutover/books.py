@@ -39,8 +39,11 @@ def seed_month_end(db: TestDatabase, schema: str = "source") -> None:
         seed(conn, schema, MONTH_END[0], MONTH_END[-1], PER_DAY, 7)
 
 
-def write_config(tmp_path: Path, candidate: str = "enhanced", cutover: str = "") -> Path:
-    config_with(tmp_path, candidate=candidate, extra=f"\n[cutover]\n{cutover}\n" if cutover else "")
+def write_config(
+    tmp_path: Path, candidate: str = "enhanced", cutover: str = "", control: str = "legacy"
+) -> Path:
+    extra = f"\n[cutover]\n{cutover}\n" if cutover else ""
+    config_with(tmp_path, control=control, candidate=candidate, extra=extra)
     return tmp_path / "harness.toml"
 
 

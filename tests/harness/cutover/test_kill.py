@@ -62,6 +62,18 @@ def assert_books_as_before(db: TestDatabase, books: str) -> None:
     assert count(db, "SELECT count(*) FROM harness.entry WHERE kind = 'cutover'") == 0
 
 
+def test_kill_9_while_the_shadow_processes_leaves_the_books_as_before(
+    db: TestDatabase, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seed_month_end(db)
+    (tmp_path / "rerun").mkdir()
+    config = write_config(tmp_path, control=variant(tmp_path, "legacy", SLEEP, "napper"))
+    kill_while_sleeping(db, config)
+    assert_books_as_before(db, "enhanced")
+    again = cutover(capsys, db, write_config(tmp_path / "rerun"), "--date", DAY)
+    assert again.code == 0, again.err
+
+
 @pytest.mark.parametrize(
     ("step", "extra_phase", "gl_prepare"),
     [
