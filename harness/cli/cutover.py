@@ -80,21 +80,22 @@ def cutover(
     with open_database(dsn) as database:
         night = Cutover(database, config, Progress(quiet=quiet))
         for business_date in days:
-            result = night.process(
-                business_date, export_dir, out_dir / business_date.isoformat() if out_dir else None
-            )
-            results.append(result)
-            report = write_outputs(result.document, result.out_dir, None).html if result.out_dir else None
-            if not as_json:
-                _print(result, report)
+            results.append(_publish_date(night, business_date, export_dir, out_dir, as_json))
     if as_json:
-        click.echo(
-            json.dumps(
-                {"books_schema": books_schema(config), "dates": [r.to_dict() for r in results]}, indent=2
-            )
-        )
+        document = {"books_schema": books_schema(config), "dates": [r.to_dict() for r in results]}
+        click.echo(json.dumps(document, indent=2))
     clean = all(r.verdict is CutoverVerdict.CLEAN for r in results)
     return EXIT_OK if clean else EXIT_MISMATCH
+
+
+def _publish_date(
+    night: Cutover, day: date, export_dir: Path | None, out_dir: Path | None, as_json: bool
+) -> CutoverResult:
+    result = night.process(day, export_dir, out_dir / day.isoformat() if out_dir else None)
+    report = write_outputs(result.document, result.out_dir, None).html if result.out_dir else None
+    if not as_json:
+        _print(result, report)
+    return result
 
 
 def _print(result: CutoverResult, report: Path | None) -> None:
