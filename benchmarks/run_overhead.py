@@ -62,9 +62,9 @@ def report(database: Database, run_id: str, wall: float, args: argparse.Namespac
     books = next((e.body.get("books_seconds", 0.0) for e in entries if e.kind == "run_finished"), 0.0)
     overhead = wall - control - candidate - compare - books
     verdict = doc["verdict"]
-    books = ", ".join(f"{b['entity']} {b['verdict']}" for b in doc["books"])
+    whole = ", ".join(f"{b['entity']} {b['verdict']}" for b in doc["books"])
     print(f"run {run_id}: {args.days} dates x {args.per_day:,} transactions: {verdict['label']}")
-    print(f"  verdicts: {verdict['counts']}; whole books: {books}")
+    print(f"  verdicts: {verdict['counts']}; whole books: {whole}")
     for reason in verdict["reasons"][:5]:
         print(f"  why: {reason}")
     print(f"  whole run (wall)         {wall:8.2f} s  100.0%")
