@@ -33,6 +33,10 @@ def decommission_policy(*tables: dict[str, Any]) -> dict[str, Any]:
                 expected = type(DEFAULT_POLICY[key]).__name__
                 raise ConfigError(f"'gate.decommission.{key}' must be {expected}, got {value!r}")
             policy[key] = value
+    if policy["min_clean_dates"] < 1:
+        raise ConfigError(
+            f"'gate.decommission.min_clean_dates' must be at least 1, got {policy['min_clean_dates']}"
+        )
     return policy
 
 
@@ -48,8 +52,22 @@ def evaluate_decommission(policy: dict[str, Any], documents: list[dict[str, Any]
         _accepted(window, "stale", bool(policy["allow_stale_accepted"])),
         _accepted(window, "expired", bool(policy["allow_expired_accepted"])),
         _speedup(window, float(policy["min_speedup"])),
+        _one_pair(window),
     )
     return GateResult(criteria, tuple(d["run"]["run_id"] for d in window))
+
+
+def _one_pair(window: list[dict[str, Any]]) -> Criterion:
+    """The window's dates ran one control and one candidate (by SQL hash): a streak of
+    another candidate's dates says nothing about this one."""
+    pairs = {
+        tuple(
+            (d.get("sides") or {}).get(label, {}).get("sql_sha256", "") for label in ("control", "candidate")
+        )
+        for d in window
+    }
+    figure = f"{len(pairs)} pair(s) of side SQL over the window"
+    return Criterion("one control and candidate over the window", len(pairs) <= 1, figure, "1")
 
 
 def _day(doc: dict[str, Any]) -> str:

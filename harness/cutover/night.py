@@ -19,10 +19,10 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-from psycopg import sql
 
 from harness import ledger
 from harness.config import Config, OpeningTable
+from harness.cutover.guard import guard, ledger_unmoved, new_rows
 from harness.cutover.publish import publish
 from harness.database import Connection, Database, first_line
 from harness.errors import CutoverError
@@ -31,7 +31,6 @@ from harness.history import run_document
 from harness.ledger.entries import CutoverPublished, CutoverVerdict
 from harness.ledger.runs import published_dates, read_run
 from harness.progress import Progress
-from harness.reader import refused_relations
 from harness.run_plan import RunRequest
 from harness.run_start import RunState, drop_run_objects
 from harness.runner import Runner
@@ -88,7 +87,7 @@ class Cutover:
             try:
                 result = self._publish(conn, state, day)
             finally:
-                drop_run_objects(conn, state)
+                self._drop(conn, state)
         try:
             exports = copy_exports(result.entry, export_dir)
         except OSError as exc:
@@ -107,19 +106,24 @@ class Cutover:
             raise CutoverError(
                 f"{later[-1]} is already published in {self.books}; a cutover goes forward in date order"
             )
-        source = self.config.source
-        table, column = source.date_table or ("", "")
-        if not table:
-            raise CutoverError(
-                "the config has no date-scoped source table: nothing says what a date's input is"
-            )
-        new, total = _statuses(conn, source.schema, table, column, day)
+        new, total = new_rows(conn, self.config, day)
+        table = (
+            f"{self.config.source.schema}.{self.config.source.date_table[0]}"
+            if self.config.source.date_table
+            else ""
+        )
         if total == 0:
-            raise CutoverError(f"no rows for {day} in {source.schema}.{table}; load the date's input first")
+            raise CutoverError(f"no rows for {day} in {table}; load the date's input first")
         if new != total:
             raise CutoverError(
-                f"{total - new} of {total} rows of {day} in {source.schema}.{table} were processed outside "
+                f"{total - new} of {total} rows of {day} in {table} were processed outside "
                 "the cutover (harness process?); a cutover date must be new to production"
+            )
+        elsewhere = sorted({schema for schema, _ in published_dates(conn) if schema != self.books})
+        if elsewhere:
+            raise CutoverError(
+                f"the cutover publishes into {', '.join(elsewhere)}, not {self.books}; "
+                "set [cutover] books_schema to it (a second books schema would fork the books)"
             )
 
     def _ensure_books(self, conn: Connection) -> None:
@@ -144,6 +148,14 @@ class Cutover:
             command_line=" ".join(["harness", *sys.argv[1:]]),
         )
 
+    def _drop(self, conn: Connection, state: RunState) -> None:
+        try:
+            drop_run_objects(conn, state)
+        except psycopg.Error as exc:  # the date's outcome stands; only the clean-up failed
+            self.progress.line(
+                f"note: the run's schemas were not dropped ({first_line(exc)}); harness db clean"
+            )
+
     # ---- after the run -----------------------------------------------------------------------
     def _publish(self, conn: Connection, state: RunState, day: date) -> CutoverResult:
         doc = run_document(conn, state.run_id)
@@ -157,17 +169,14 @@ class Cutover:
         }
         label, verdict, reasons = choose(self.config, doc, failed)
         space = next(s for s in state.spaces if s.label == label)
-        # published as the harness's own user: the tables read must run no side code
-        read = [*self.config.cutover.books, *self.config.source.replay]
-        refused = refused_relations(conn, space, read)
-        if refused:
-            raise CutoverError(f"{day} cannot be published from {space.side.name}: {refused}")
         exports = _export_hashes([state.out_dir / "exports" / label / n for n in executions[label].exports])
         started = time.perf_counter()
         with conn.transaction():
             conn.execute(PUBLISH_LOCK)
             if (self.books, day.isoformat()) in published_dates(conn):
                 raise CutoverError(f"{day} was published by another cutover meanwhile; nothing published")
+            before = ledger.head(conn)
+            guard(conn, self.config, self.books, space, day, doc["provenance"]["input_fingerprints"])
             try:
                 rows = publish(conn, self._books_side, space.schema, self.books, *self._published, day)
             except (psycopg.Error, CutoverError) as exc:
@@ -186,6 +195,7 @@ class Cutover:
                 publish_seconds=time.perf_counter() - started,
                 published_at=datetime.now(UTC).isoformat(),
             )
+            ledger_unmoved(conn, before)
             ledger.append(conn, state.run_id, entry)
         return CutoverResult(day, state.run_id, entry, document=run_document(conn, state.run_id))
 
@@ -212,16 +222,6 @@ def choose(
     if config.cutover.on_mismatch == "fallback" and shadow not in failed:
         return shadow, CutoverVerdict.FELL_BACK, reasons
     return primary, CutoverVerdict.NOT_CLEAN, reasons
-
-
-def _statuses(conn: Connection, schema: str, table: str, column: str, day: date) -> tuple[int, int]:
-    row = conn.execute(
-        sql.SQL("SELECT count(*) FILTER (WHERE status = 'NEW'), count(*) FROM {} WHERE {} = %s").format(
-            sql.Identifier(schema, table), sql.Identifier(column)
-        ),
-        (day,),
-    ).fetchone()
-    return (int(row[0]), int(row[1])) if row else (0, 0)
 
 
 def _export_hashes(paths: list[Path]) -> list[dict[str, str]]:

@@ -2,42 +2,32 @@
 transaction (the cutover entry is appended in the same one).
 
 The side's schema holds the books as they stood before the date (copied in as opening
-books) plus what its processing did. For each published table, matched on the table's
-primary key: rows the side added are inserted, rows it changed are updated (late postings,
-re-numbering), and a published row the side no longer has is refused: the books never lose
-a row. Values are cast to the books' column types (the shadow may be another layout).
-The source table's processing columns (those ``[source] replay`` resets) take the side's
-values for the date. Identity sequences of the books move past the rows published.
+books) plus what its processing did. For each published table, matched on its key (the
+primary key, or ``[cutover] keys``; every side row keyed once, none NULL): rows the side
+added are inserted, rows it changed are updated (late postings, re-numbering), a published
+row the side no longer has is refused (the books never lose a row), and so is a row dated
+after the date. A value whose type differs from the books' column is cast to it (the
+shadow may be another layout); one of the same type is copied as is. The source table's
+processing columns (those ``[source] replay`` resets) take the side's values for the date.
+Identity sequences of the books move forward past the rows published, never back.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
 from datetime import date
-from importlib.resources import files
 
 import psycopg
 from psycopg import sql
 
 from harness.config import SourceConfig
+from harness.cutover.checks import Column, check_side_rows, columns, table_key
 from harness.cutover.settings import CutoverSettings
 from harness.database import Connection, first_line
 from harness.errors import CutoverError
 from harness.manifest import Side
 from harness.source import set_search_path
 
-TABLE_COLUMNS = files("harness.sql").joinpath("cutover_table_columns.sql").read_text(encoding="utf-8")
-
-
-@dataclass(frozen=True)
-class Column:
-    name: str
-    type: str
-    in_key: bool
-
-
-def columns(conn: Connection, schema: str, table: str) -> list[Column]:
-    return [Column(str(n), str(t), bool(k)) for n, t, k in conn.execute(TABLE_COLUMNS, (schema, table))]
+Typed = dict[str, str]  # the side's column -> its type
 
 
 def publish(
@@ -51,10 +41,13 @@ def publish(
 ) -> dict[str, int]:
     """Rows published per table ("<table> updated" for changed rows), source statuses included."""
     published: dict[str, int] = {}
+    date_column = next(iter(source.date_scoped_tables.values()), None)
     for table in settings.books:
         try:
             _prepare(conn, books_side, side_schema, books_schema, table)
-            inserted, updated = _table(conn, side_schema, books_schema, table, settings.keys.get(table, ()))
+            inserted, updated = _table(
+                conn, (side_schema, books_schema, table), settings.keys.get(table, ()), date_column, day
+            )
         except psycopg.Error as exc:
             raise CutoverError(
                 f"its rows of {table} do not fit {books_schema}.{table}: {first_line(exc)}"
@@ -63,9 +56,8 @@ def publish(
         if updated:
             published[f"{table} updated"] = updated
     for table, replayed in source.replay.items():
-        date_column = source.date_scoped_tables.get(table)
         published[f"{source.schema}.{table}"] = _statuses(
-            conn, side_schema, source.schema, table, list(replayed), date_column, day
+            conn, side_schema, source, table, list(replayed), day
         )
     return published
 
@@ -88,26 +80,24 @@ def _prepare(conn: Connection, books_side: Side, side_schema: str, books_schema:
 
 
 def _table(
-    conn: Connection, side_schema: str, books_schema: str, table: str, declared: tuple[str, ...]
+    conn: Connection,
+    names: tuple[str, str, str],
+    declared: tuple[str, ...],
+    date_column: str | None,
+    day: date,
 ) -> tuple[int, int]:
+    side_schema, books_schema, table = names
     books = columns(conn, books_schema, table)
     if not books:
         raise CutoverError(f"the books have no table {books_schema}.{table}; fix [cutover] books")
-    side = {c.name for c in columns(conn, side_schema, table)}
-    if declared:
-        books = [replace(c, in_key=c.name in declared) for c in books]
-    key = [c for c in books if c.in_key]
-    if not key or any(c.name not in side for c in key):
-        raise CutoverError(
-            f"{books_schema}.{table} needs a key both sides' tables have: a primary key, or [cutover] keys"
-        )
-    shared = [c for c in books if c.name in side]
+    side: Typed = {c.name: c.type for c in columns(conn, side_schema, table)}
+    key = table_key(books, set(side), declared, f"{books_schema}.{table}")
     target, origin = sql.Identifier(books_schema, table), sql.Identifier(side_schema, table)
+    dated = date_column if date_column in side else None
+    check_side_rows(conn, origin, [c.name for c in key], dated, day, table)
+    shared = [replace_key(c, key) for c in books if c.name in side]
     match = sql.SQL(" AND ").join(
-        sql.SQL("b.{} = CAST(s.{} AS {})").format(
-            sql.Identifier(c.name), sql.Identifier(c.name), sql.SQL(c.type)
-        )
-        for c in key
+        sql.SQL("b.{} = {}").format(sql.Identifier(c.name), _value(c, side)) for c in key
     )
     lost = conn.execute(
         sql.SQL("SELECT count(*) FROM {} AS b WHERE NOT EXISTS (SELECT FROM {} AS s WHERE {})").format(
@@ -116,13 +106,22 @@ def _table(
     ).fetchone()
     if lost and lost[0]:
         raise CutoverError(
-            f"the side no longer has {lost[0]} published row(s) of {table}; the books never lose a row, "
-            "so nothing was published"
+            f"the side no longer has {lost[0]} published row(s) of {table}; the books never lose a row"
         )
-    return _insert(conn, target, origin, shared, match), _update(conn, target, origin, shared, key, match)
+    return _insert(conn, target, origin, shared, side, match), _update(
+        conn, target, origin, shared, side, match
+    )
 
 
-def _cast(c: Column) -> sql.Composable:
+def replace_key(column: Column, key: list[Column]) -> Column:
+    return Column(column.name, column.type, any(k.name == column.name for k in key))
+
+
+def _value(c: Column, side: Typed) -> sql.Composable:
+    """The side's value for the books column: as is when the types agree (no silent
+    truncation or rounding), else cast to the books' type."""
+    if side.get(c.name) == c.type:
+        return sql.SQL("s.{}").format(sql.Identifier(c.name))
     return sql.SQL("CAST(s.{} AS {})").format(sql.Identifier(c.name), sql.SQL(c.type))
 
 
@@ -131,10 +130,11 @@ def _insert(
     target: sql.Identifier,
     origin: sql.Identifier,
     shared: list[Column],
+    side: Typed,
     match: sql.Composable,
 ) -> int:
     names = sql.SQL(", ").join(sql.Identifier(c.name) for c in shared)
-    values = sql.SQL(", ").join(_cast(c) for c in shared)
+    values = sql.SQL(", ").join(_value(c, side) for c in shared)
     cursor = conn.execute(
         sql.SQL(
             "INSERT INTO {} ({}) OVERRIDING SYSTEM VALUE SELECT {} FROM {} AS s "
@@ -150,18 +150,18 @@ def _update(
     target: sql.Identifier,
     origin: sql.Identifier,
     shared: list[Column],
-    key: list[Column],
+    side: Typed,
     match: sql.Composable,
 ) -> int:
     changing = [c for c in shared if not c.in_key]
     if not changing:
         return 0
     assignments = sql.SQL(", ").join(
-        sql.SQL("{} = {}").format(sql.Identifier(c.name), _cast(c)) for c in changing
+        sql.SQL("{} = {}").format(sql.Identifier(c.name), _value(c, side)) for c in changing
     )
     differs = sql.SQL("ROW({}) IS DISTINCT FROM ROW({})").format(
         sql.SQL(", ").join(sql.SQL("b.{}").format(sql.Identifier(c.name)) for c in changing),
-        sql.SQL(", ").join(_cast(c) for c in changing),
+        sql.SQL(", ").join(_value(c, side) for c in changing),
     )
     cursor = conn.execute(
         sql.SQL("UPDATE {} AS b SET {} FROM {} AS s WHERE {} AND {}").format(
@@ -182,44 +182,46 @@ def _move_sequences(conn: Connection, target: sql.Identifier) -> None:
     for (column,) in identity:
         conn.execute(
             sql.SQL(
-                "SELECT pg_catalog.setval(pg_catalog.pg_get_serial_sequence(%s, %s), m) "
-                "FROM (SELECT pg_catalog.max({}) AS m FROM {}) AS t WHERE m IS NOT NULL"
+                "SELECT pg_catalog.setval(q.seq, t.m) FROM "
+                "(SELECT pg_catalog.pg_get_serial_sequence(%s, %s)::pg_catalog.regclass AS seq) AS q, "
+                "(SELECT pg_catalog.max({}) AS m FROM {}) AS t "
+                "WHERE t.m > coalesce(pg_catalog.pg_sequence_last_value(q.seq), 0)"
             ).format(sql.Identifier(column), target),
             (qualified, column),
         )
 
 
 def _statuses(
-    conn: Connection,
-    side_schema: str,
-    source_schema: str,
-    table: str,
-    changed: list[str],
-    date_column: str | None,
-    day: date,
+    conn: Connection, side_schema: str, source: SourceConfig, table: str, changed: list[str], day: date
 ) -> int:
-    source = columns(conn, source_schema, table)
-    key = [c for c in source if c.in_key]
-    if not key:
+    date_column = source.date_scoped_tables.get(table)
+    if date_column is None:
         raise CutoverError(
-            f"the source table {source_schema}.{table} needs a primary key to publish statuses"
+            f"[source] replay names {table}, which is not date-scoped: its statuses are not a date's"
         )
-    types = {c.name: c for c in source}
+    found = columns(conn, source.schema, table)
+    key = [c for c in found if c.in_key]
+    types = {c.name: c for c in found}
+    if not key or any(n not in types for n in changed):
+        raise CutoverError(
+            f"{source.schema}.{table} needs a primary key and the columns [source] replay names "
+            "to publish statuses"
+        )
     match = sql.SQL(" AND ").join(
         sql.SQL("t.{} = s.{}").format(sql.Identifier(c.name), sql.Identifier(c.name)) for c in key
     )
-    on_date = sql.SQL(" AND t.{} = %s").format(sql.Identifier(date_column)) if date_column else sql.SQL("")
     assignments = sql.SQL(", ").join(
-        sql.SQL("{} = {}").format(sql.Identifier(n), _cast(types[n])) for n in changed
+        sql.SQL("{} = CAST(s.{} AS {})").format(sql.Identifier(n), sql.Identifier(n), sql.SQL(types[n].type))
+        for n in changed
     )
     cursor = conn.execute(
-        sql.SQL("UPDATE {} AS t SET {} FROM {} AS s WHERE {}{}").format(
-            sql.Identifier(source_schema, table),
+        sql.SQL("UPDATE {} AS t SET {} FROM {} AS s WHERE {} AND t.{} = %s").format(
+            sql.Identifier(source.schema, table),
             assignments,
             sql.Identifier(side_schema, table),
             match,
-            on_date,
+            sql.Identifier(date_column),
         ),
-        (day,) if date_column else None,
+        (day,),
     )
     return cursor.rowcount

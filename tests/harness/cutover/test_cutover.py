@@ -222,3 +222,45 @@ def test_a_primary_whose_books_are_a_view_is_never_published(
     ), found.err
     assert count(db, "SELECT count(*) FROM harness.entry WHERE kind = 'cutover'") == 0
     assert count(db, "SELECT count(*) FROM source.insurance_transaction WHERE status <> 'NEW'") == 0
+
+
+# The date's processing also writes a journal error dated 400 days later.
+STRAY_ROW = """
+INSERT INTO journal_error (txn_reference, business_date, error_code, message)
+VALUES ('TX-STRAY', %(business_date)s::date + 400, 'STRAY', 'dated after the date')
+"""
+
+
+def test_rows_dated_after_the_date_are_never_published(
+    db: TestDatabase, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seed_month_end(db)
+    candidate = variant(tmp_path, "enhanced", STRAY_ROW, "stray")
+    found = cutover(capsys, db, write_config(tmp_path, candidate=candidate), "--date", "2024-03-30")
+    assert found.code == 2
+    assert found.err.strip() == (
+        "error: publishing 2024-03-30 from enhanced_stray failed: the side's journal_error has 1 row(s) "
+        "dated after 2024-03-30; nothing of the date was published"
+    )
+    assert count(db, "SELECT count(*) FROM enhanced_stray.journal_error") == 0
+
+
+def test_a_trigger_on_the_books_stops_the_publish(
+    db: TestDatabase, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """It would run as the harness's own user, inside the transaction that appends to the ledger."""
+    seed_month_end(db)
+    config = write_config(tmp_path)
+    assert cutover(capsys, db, config, "--date", "2024-03-30").code == 0
+    with db.connect() as conn:
+        conn.execute(
+            "CREATE FUNCTION enhanced.note() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;"
+            "CREATE TRIGGER noted BEFORE INSERT ON enhanced.journal_error FOR EACH ROW EXECUTE FUNCTION enhanced.note()"
+        )
+    found = cutover(capsys, db, config, "--date", "2024-03-31")
+    assert found.code == 2
+    assert (
+        "enhanced.journal_error has a trigger noted: it would run as the harness while publishing"
+        in found.err
+    )
+    assert count(db, "SELECT count(*) FROM harness.entry WHERE kind = 'cutover'") == 1

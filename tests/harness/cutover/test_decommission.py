@@ -86,8 +86,18 @@ def test_accepted_health_and_speedup(extra: dict[str, Any], name: str, figure: s
     assert criteria(published(**extra))[name] == (False, figure)
 
 
+def test_a_window_of_two_candidates_fails() -> None:
+    docs = published()
+    for i, doc in enumerate(docs):
+        doc["sides"] = {"control": {"sql_sha256": "c"}, "candidate": {"sql_sha256": "a" if i < 10 else "b"}}
+    found = criteria(docs)["one control and candidate over the window"]
+    assert found == (False, "2 pair(s) of side SQL over the window")
+
+
 def test_policy_typos_are_errors() -> None:
     with pytest.raises(ConfigError, match=r"unknown key 'gate\.decommission\.min_clean_day'"):
         decommission_policy({"min_clean_day": 3})
     with pytest.raises(ConfigError, match=r"'gate\.decommission\.allow_fallback' must be bool, got 1"):
         decommission_policy({"allow_fallback": 1})
+    with pytest.raises(ConfigError, match=r"'gate\.decommission\.min_clean_dates' must be at least 1, got 0"):
+        decommission_policy({"min_clean_dates": 0})

@@ -120,3 +120,40 @@ def test_exports_that_cannot_be_written_after_the_commit_are_written_by_a_rerun(
     again = cutover(capsys, db, config, "--date", DAY, "--export", str(tmp_path / "sun"))
     assert again.code == 0
     assert len(list((tmp_path / "sun").iterdir())) == 3
+
+
+def test_books_changed_while_the_date_ran_are_not_overwritten(db: TestDatabase, tmp_path: Path) -> None:
+    """The run copied the books before a change by hand; publishing from that copy would
+    silently revert it, so the date is refused and can be run again."""
+    seed_month_end(db)
+    config = write_config(tmp_path, candidate=napper(tmp_path, "SELECT pg_sleep(3)"))
+    argv = [
+        sys.executable,
+        "-m",
+        "harness",
+        "cutover",
+        "--date",
+        DAY,
+        "--config",
+        str(config),
+        "--dsn",
+        db.uri,
+    ]
+    process = subprocess.Popen([*argv, "--quiet"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    with db.connect() as conn:
+        while (
+            conn.execute(
+                "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event = 'PgSleep'"
+            ).fetchone()
+            is None
+        ):
+            assert process.poll() is None, process.communicate()
+            time.sleep(0.1)
+        conn.execute(
+            "INSERT INTO enhanced_napper.journal_error (txn_reference, business_date, error_code, message) "
+            "VALUES ('TX-BY-HAND', '2024-03-29', 'MANUAL', 'a fix by hand')"
+        )
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 2, err
+    assert "enhanced_napper.journal_error changed since the run of 2024-03-30 copied it" in err
+    assert count(db, "SELECT count(*) FROM enhanced_napper.sun_journal") == 0

@@ -1,0 +1,63 @@
+"""Checks made inside the publishing transaction, under its lock, just before the books
+change: that nothing moved since the date's run started, and that publishing runs no
+side code as the harness's own user."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from psycopg import sql
+
+from harness.config import Config
+from harness.cutover.checks import check_no_side_code
+from harness.database import Connection
+from harness.errors import CutoverError
+from harness.fingerprint import fingerprint
+from harness.isolation import SideSpace
+from harness.ledger import Anchor, head
+from harness.reader import refused_relations
+
+
+def guard(
+    conn: Connection, config: Config, books: str, space: SideSpace, day: date, opened: dict[str, Any]
+) -> None:
+    """``opened``: the run's input fingerprints, holding its copy of each books table."""
+    read = [*config.cutover.books, *config.source.replay]
+    refused = refused_relations(conn, space, read)
+    if refused:
+        raise CutoverError(f"{day} cannot be published from {space.side.name}: {refused}")
+    check_no_side_code(conn, books, config.cutover.books)
+    new, total = new_rows(conn, config, day)
+    if new != total:
+        raise CutoverError(
+            f"{total - new} of {total} input rows of {day} were processed meanwhile; nothing published"
+        )
+    for table in config.cutover.books:
+        copied = opened.get(f"opening {books}.{table}")
+        if copied is None or fingerprint(conn, books, table).to_dict() != copied:
+            raise CutoverError(
+                f"{books}.{table} changed since the run of {day} copied it (another cutover, or by "
+                "hand); nothing published: run the date again"
+            )
+
+
+def new_rows(conn: Connection, config: Config, day: date) -> tuple[int, int]:
+    """(rows still NEW, rows) of the date in the source's date table."""
+    source = config.source
+    table, column = source.date_table or ("", "")
+    if not table:
+        raise CutoverError("the config has no date-scoped source table: nothing says what a date's input is")
+    row = conn.execute(
+        sql.SQL("SELECT count(*) FILTER (WHERE status = 'NEW'), count(*) FROM {} WHERE {} = %s").format(
+            sql.Identifier(source.schema, table), sql.Identifier(column)
+        ),
+        (day,),
+    ).fetchone()
+    return (int(row[0]), int(row[1])) if row else (0, 0)
+
+
+def ledger_unmoved(conn: Connection, before: Anchor | None) -> None:
+    """Nothing but this transaction's own entry may be appended while it publishes."""
+    if head(conn) != before:
+        raise CutoverError("the ledger moved while the date was being published; nothing published")
