@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+from sqlglot import exp
 
 from harness import ledger
 from harness.config import Config, OpeningTable
@@ -73,6 +74,7 @@ class Cutover:
         self.books = books_schema(config)
         self._books_side = config.candidate if config.cutover.primary == "candidate" else config.control
         self._published = (config.cutover, config.source)
+        _check_compared(config)
 
     def process(self, day: date, export_dir: Path | None, out_dir: Path | None = None) -> CutoverResult:
         with self.database.connect() as conn:
@@ -203,6 +205,17 @@ class Cutover:
         self.progress.line(f"{entry.business_date} is already published by {entry.side} ({entry.verdict})")
         exports = copy_exports(entry, export_dir)
         return CutoverResult(date.fromisoformat(entry.business_date), run_id, entry, exports, already=True)
+
+
+def _check_compared(config: Config) -> None:
+    """A published table no entity reads would be published unchecked: CLEAN would not cover it."""
+    read = {t.name for spec in config.entities for t in spec.parsed.find_all(exp.Table)}
+    unread = [t for t in config.cutover.books if t not in read]
+    if unread:
+        raise CutoverError(
+            f"[cutover] books lists {', '.join(unread)}, which no [[entities]] query reads: "
+            "a published table must be compared"
+        )
 
 
 def choose(

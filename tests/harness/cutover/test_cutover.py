@@ -264,3 +264,15 @@ def test_a_trigger_on_the_books_stops_the_publish(
         in found.err
     )
     assert count(db, "SELECT count(*) FROM harness.entry WHERE kind = 'cutover'") == 1
+
+
+def test_a_published_table_no_entity_compares_is_refused(
+    db: TestDatabase, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seed_month_end(db)
+    config = write_config(tmp_path, cutover='books = ["sun_journal", "job_log"]')
+    found = cutover(capsys, db, config, "--date", "2024-03-30")
+    assert (found.code, found.err.strip()) == (
+        2,
+        "error: [cutover] books lists job_log, which no [[entities]] query reads: a published table must be compared",
+    )
