@@ -7,6 +7,7 @@ ended; the reader (harness.reader) does every comparison. Neither runs side SQL.
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import date
@@ -153,6 +154,19 @@ def _inputs(reader: Connection, config: Config, schema: str, day: date) -> dict[
 
 
 def compare_entity(
+    reader: Connection,
+    config: Config,
+    spec: comparisons.EntitySpec,
+    spaces: tuple[SideSpace, SideSpace],
+    day: date,
+    max_detail_rows: int,
+) -> Comparison:
+    started = time.perf_counter()
+    result = _compare_entity(reader, config, spec, spaces, day, max_detail_rows)
+    return replace(result, seconds=time.perf_counter() - started)
+
+
+def _compare_entity(
     reader: Connection,
     config: Config,
     spec: comparisons.EntitySpec,

@@ -1,4 +1,4 @@
-"""CSV evidence: the examined mismatches of each entity, one file per entity.
+"""CSV evidence: the examined mismatches of each entity, one file per entity with sampled rows.
 
 Columns: business_date, entity, the entity's key columns, kind, differing (columns joined by
 ';'), accepted_by, then control_<column> and candidate_<column> for every column a sample
@@ -21,8 +21,14 @@ def csv_name(entity: str) -> str:
 
 
 def render_mismatch_csvs(doc: dict[str, Any]) -> dict[str, str]:
-    """File name -> CSV text, for every entity of the run (a header alone when nothing differs)."""
-    return {csv_name(entity): _entity_csv(doc, entity) for entity in doc["entities"]}
+    """File name -> CSV text, for every entity of the run with sampled rows, in the run's entity order."""
+    return {csv_name(entity): text for entity, text in entity_csvs(doc).items()}
+
+
+def entity_csvs(doc: dict[str, Any]) -> dict[str, str]:
+    """Entity -> CSV text, for the entities with sampled rows only (no file of a header alone)."""
+    sampled = {c["entity"] for c in doc["comparisons"] if c["samples"]}
+    return {entity: _entity_csv(doc, entity) for entity in doc["entities"] if entity in sampled}
 
 
 def _entity_csv(doc: dict[str, Any], entity: str) -> str:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from reports.csvs import render_mismatch_csvs
+from reports.csvs import csv_name, entity_csvs
 from reports.errors import InvalidRunDocument
 from reports.html import render_html
 from reports.junit import render_junit
@@ -28,7 +28,7 @@ class ReportFiles:
     json: Path
     junit: Path
     mismatches: dict[str, Path]
-    """Entity -> its CSV of examined mismatches."""
+    """Entity -> its CSV of examined mismatches, for the entities with sampled rows only."""
     metrics: Path | None = None
 
 
@@ -39,26 +39,32 @@ def render_json(doc: dict[str, Any]) -> str:
 
 def write_reports(doc: dict[str, Any], out_dir: Path, *, metrics: Path | None = None) -> ReportFiles:
     """Validate the run document, then write report.html, run.json, junit.xml and
-    mismatches/<entity>.csv into `out_dir` (and the Prometheus metrics to `metrics`, if given).
+    mismatches/<entity>.csv (for each entity with sampled rows; no mismatches/ when none has)
+    into `out_dir` (and the Prometheus metrics to `metrics`, if given).
 
     Raises InvalidRunDocument, naming every problem, before writing anything.
     """
     errors = validate_document(doc)
     if errors:
         raise InvalidRunDocument(errors)
-    csv_dir = out_dir / MISMATCHES
-    csv_dir.mkdir(parents=True, exist_ok=True)
     files = ReportFiles(
         html=_write(out_dir / HTML, render_html(doc)),
         json=_write(out_dir / JSON, render_json(doc)),
         junit=_write(out_dir / JUNIT, render_junit(doc)),
-        mismatches={
-            entity: _write(csv_dir / name, text)
-            for entity, (name, text) in zip(doc["entities"], render_mismatch_csvs(doc).items(), strict=True)
-        },
+        mismatches=_write_csvs(doc, out_dir / MISMATCHES),
         metrics=_write(metrics, render_metrics(doc)) if metrics else None,
     )
     return files
+
+
+def _write_csvs(doc: dict[str, Any], csv_dir: Path) -> dict[str, Path]:
+    """Each sampled entity's CSV; the CSV of a run's entity without samples, left by an earlier
+    render into the same directory, is removed so that none can pass for this run's evidence."""
+    texts = entity_csvs(doc)
+    for entity in doc["entities"]:
+        if entity not in texts:
+            (csv_dir / csv_name(entity)).unlink(missing_ok=True)
+    return {entity: _write(csv_dir / csv_name(entity), text) for entity, text in texts.items()}
 
 
 def _write(path: Path, text: str) -> Path:

@@ -11,7 +11,7 @@ import click
 import psycopg
 
 from harness import __version__
-from harness.cli.common import EXIT_BUG, EXIT_INTERRUPTED, EXIT_USAGE, fail
+from harness.cli.common import EXIT_BUG, EXIT_INTERRUPTED, EXIT_USAGE, HarnessGroup, fail
 from harness.cli.cutover import books, cutover, export, status
 from harness.cli.db import db
 from harness.cli.history import gate, history, report, show, verify_ledger
@@ -22,7 +22,9 @@ from harness.database import first_line, redact
 from harness.errors import HarnessError
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(
+    cls=HarnessGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100}
+)
 @click.version_option(__version__, prog_name="harness")
 def cli() -> None:
     """Parallel-run harness: run a legacy and a rewritten journal job on the same business

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any, TypeVar
 
 import click
+
+SHORT_HELP_LIMIT = 1_000  # characters: the whole first sentence, wrapped rather than cut with "..."
+DATE_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 
 EXIT_OK = 0
 EXIT_MISMATCH = 1
@@ -22,18 +26,39 @@ def fail(message: str) -> int:
     return EXIT_USAGE
 
 
+class HarnessGroup(click.Group):
+    """A group whose command listing shows each command's first sentence whole, wrapped.
+
+    click cuts a description that does not fit the line with "..." (always at 80 columns
+    when stdout is not a terminal); the listing here never does.
+    """
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = []
+        for name in self.list_commands(ctx):
+            command = self.get_command(ctx, name)
+            if command is not None and not command.hidden:
+                rows.append((name, command.get_short_help_str(SHORT_HELP_LIMIT)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
 class DateType(click.ParamType[date]):
-    """A business date written YYYY-MM-DD."""
+    """A business date written YYYY-MM-DD: four-digit year, two-digit month and day."""
 
     name = "date"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> date:
         if isinstance(value, date):
             return value
+        text = str(value)
         try:
-            return datetime.strptime(str(value), "%Y-%m-%d").date()
+            if DATE_PATTERN.fullmatch(text):
+                return datetime.strptime(text, "%Y-%m-%d").date()
         except ValueError:
-            self.fail(f"{value!r} is not a date; write it as YYYY-MM-DD, e.g. 2024-03-01", param, ctx)
+            pass
+        self.fail(f"{value!r} is not a date; write it as YYYY-MM-DD, e.g. 2024-03-01", param, ctx)
 
 
 DATE = DateType()

@@ -9,13 +9,13 @@ from pathlib import Path
 import click
 
 from harness import server_hold
-from harness.cli.common import dsn_option
+from harness.cli.common import HarnessGroup, dsn_option
 from harness.database import harness_home, open_database, server_summary, start_embedded
 from harness.errors import DatabaseUnavailable, InvalidInput
 from harness.orphans import drop_orphans, find_orphans
 
 
-@click.group()
+@click.group(cls=HarnessGroup)
 def db() -> None:
     """The database the harness uses (embedded by default, or --dsn).
 

@@ -63,7 +63,7 @@ def _short(sha256: str) -> str:
 
 
 @click.command()
-@click.argument("run_id", metavar="RUN", required=False)
+@click.argument("run_id", metavar="[RUN]", required=False)
 @dsn_option
 def show(run_id: str | None, dsn: str | None) -> int:
     """Print one run's summary (default: the latest run).
@@ -132,7 +132,7 @@ def parse_anchor(text: str) -> ledger.Anchor:
 
 
 @click.command()
-@click.argument("run_id", metavar="RUN", required=False)
+@click.argument("run_id", metavar="[RUN]", required=False)
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), help="Directory [./harness-report/RUN].")
 @click.option(
     "--metrics", "metrics_path", type=click.Path(path_type=Path), help="Write Prometheus metrics here."

@@ -6,7 +6,7 @@ from datetime import date
 
 import click
 
-from harness.cli.common import DATE, dsn_option, echo_err, source_schema_option
+from harness.cli.common import DATE, dsn_option, source_schema_option
 from harness.database import open_database
 from harness.synthetic.loader import seed
 
@@ -23,8 +23,8 @@ def seed_command(
 ) -> None:
     """Load synthetic insurance transactions for a range of business dates.
 
-    The same arguments always give identical rows (the fingerprints printed per date
-    prove it). Dates already seeded with the same --seed and --per-day are skipped;
+    The same arguments always give identical rows (the fingerprint printed per date
+    proves it). Dates already seeded with the same --seed and --per-day are skipped;
     a date holding other data is an error and nothing is written.
 
     \b
@@ -32,13 +32,10 @@ def seed_command(
       harness seed --from 2024-03-01 --to 2024-03-05 --per-day 2000 --seed 7
     """
     with open_database(dsn) as database, database.connect() as conn:
-        result = seed(conn, source_schema, first, last, per_day, seed_value, progress=echo_err)
-    for day in result.skipped:
-        click.echo(f"{day}: already seeded ({result.fingerprints[day]}), skipped")
+        # each date once, in date order, as it is loaded or skipped (a long seed shows progress)
+        result = seed(conn, source_schema, first, last, per_day, seed_value, progress=click.echo)
     rate = result.rows / result.seconds if result.seconds else 0.0
     click.echo(
         f"seeded {len(result.loaded)} date(s), {result.rows} transactions into schema "
         f"{source_schema!r} in {result.seconds:.1f} s ({rate:,.0f} rows/s)"
     )
-    for day in result.loaded:
-        click.echo(f"{day}: {result.fingerprints[day]}")

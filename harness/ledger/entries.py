@@ -156,6 +156,7 @@ class Comparison(Record):
     # DATE: the rows of business_date; BOOKS: every row both sides' books hold once the run's
     # last date (business_date) was processed (harness.books)
     scope: str = "date"
+    seconds: float = 0.0  # this comparison's own time (both stages, classification, samples)
 
     @property
     def whole_books(self) -> bool:

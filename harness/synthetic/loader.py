@@ -94,12 +94,15 @@ def seed(
         conn.execute(sql_file("seed_log.sql").encode())
         todo, skipped = _plan(conn, schema, dates, seed_value, per_day)
         policies = _ensure_reference(conn, schema, seed_value, first, last)
-        prints = {}
-        for day in todo:
-            prints[day] = _load_date(conn, schema, seed_value, day, per_day, policies)
+        prints = _logged_fingerprints(conn, schema, skipped)
+        for day in sorted({*todo, *skipped}):  # one line per date, in date order
+            if day in skipped:
+                line = f"{day}: already seeded ({prints[day]}), skipped"
+            else:
+                prints[day] = _load_date(conn, schema, seed_value, day, per_day, policies)
+                line = f"{day}: {prints[day]}"
             if progress:
-                progress(f"{day}: {per_day} transactions loaded ({prints[day].digest})")
-        prints.update(_logged_fingerprints(conn, schema, skipped))
+                progress(line)
     if todo:
         conn.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(schema, "insurance_transaction")))
     rows = per_day * len(todo)

@@ -92,6 +92,7 @@ def comparison(day: str, entity: str, verdict: str = "MATCH", **fields: Any) -> 
         "expectation_unmet": {},
         "schema": [],
         "scope": "date",
+        "seconds": 0.25,
         **fields,
     }
 

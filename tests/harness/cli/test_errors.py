@@ -1,7 +1,11 @@
 """Expected errors: one line on stderr, exit code 2, nothing written."""
 
+from datetime import date
+
+import click
 import pytest
 
+from harness.cli.common import DATE
 from tests.conftest import TestDatabase
 from tests.helpers import invoke
 
@@ -28,13 +32,34 @@ def test_password_is_redacted(capsys: pytest.CaptureFixture[str]) -> None:
     assert "postgresql://bob:***@127.0.0.1:1/x" in result.err
 
 
-def test_bad_date(capsys: pytest.CaptureFixture[str]) -> None:
-    result = invoke(capsys, "seed", "--from", "2024-02-30", "--to", "2024-03-01")
+@pytest.mark.parametrize(
+    "text", ["2024-02-30", "2024-3-1", "2024-03-1", "24-03-01", "20240301", "2024-03-01 ", "\u0662024-03-01"]
+)
+def test_bad_date(capsys: pytest.CaptureFixture[str], text: str) -> None:
+    result = invoke(capsys, "seed", "--from", text, "--to", "2024-03-01")
     assert result.code == 2
     assert result.err == (
-        "error: Invalid value for '--from': '2024-02-30' is not a date; write it as "
+        f"error: Invalid value for '--from': {text!r} is not a date; write it as "
         "YYYY-MM-DD, e.g. 2024-03-01 (see 'harness seed --help')\n"
     )
+
+
+@pytest.mark.parametrize("text", ["2024-3-1", "2024-03-01,2024-3-2", "2024-03-01, 2024-03-2"])
+def test_bad_date_in_a_dates_list(capsys: pytest.CaptureFixture[str], text: str) -> None:
+    result = invoke(capsys, "run", "--dates", text)
+    bad = text.split(",")[-1].strip()
+    assert result.code == 2
+    assert result.err == (
+        f"error: Invalid value for '--dates': {bad!r} is not a date; write it as "
+        "YYYY-MM-DD, e.g. 2024-03-01 (see 'harness run --help')\n"
+    )
+
+
+def test_a_date_type_value_is_exactly_yyyy_mm_dd() -> None:
+    assert DATE.convert("2024-03-01", None, None) == date(2024, 3, 1)
+    assert DATE.convert(date(2024, 2, 29), None, None) == date(2024, 2, 29)
+    with pytest.raises(click.BadParameter, match=r"^'2024-3-01' is not a date; write it as YYYY-MM-DD"):
+        DATE.convert("2024-3-01", None, None)
 
 
 def test_reversed_range(capsys: pytest.CaptureFixture[str], module_db: TestDatabase) -> None:

@@ -35,3 +35,42 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     result = invoke(capsys, "--version")
     assert result.code == 0
     assert result.out == f"harness, version {__version__}\n"
+
+
+def test_the_command_listing_is_never_cut_with_an_ellipsis(capsys: pytest.CaptureFixture[str]) -> None:
+    result = invoke(capsys, "--help")
+    assert result.code == 0
+    usage, *rest = result.out.splitlines()
+    assert usage == "Usage: harness [OPTIONS] COMMAND [ARGS]..."  # click's "repeatable", not a cut
+    assert [line for line in rest if line.rstrip().endswith("...")] == []
+    listing = result.out.split("Commands:\n", 1)[1]
+    assert (
+        "  cutover        Publish business dates from the primary side, with the other\n"
+        "                 side as its shadow.\n"
+    ) in listing
+    assert "  show           Print one run's summary (default: the latest run).\n" in listing
+
+
+@pytest.mark.parametrize(
+    ("command", "usage"),
+    [("show", "Usage: harness show [OPTIONS] [RUN]"), ("report", "Usage: harness report [OPTIONS] [RUN]")],
+)
+def test_an_optional_run_reads_as_optional(
+    capsys: pytest.CaptureFixture[str], command: str, usage: str
+) -> None:
+    result = invoke(capsys, command, "--help")
+    assert result.code == 0
+    assert result.out.splitlines()[0] == usage
+
+
+@pytest.mark.parametrize("path", COMMANDS, ids=[" ".join(p) for p in COMMANDS])
+def test_every_optional_argument_is_bracketed_in_usage(path: tuple[str, ...]) -> None:
+    command: click.Command = cli
+    for name in path:
+        assert isinstance(command, click.Group)
+        command = command.commands[name]
+    with click.Context(command, info_name=path[-1]) as ctx:
+        for param in command.params:
+            if isinstance(param, click.Argument):
+                metavar = param.make_metavar(ctx)
+                assert metavar.startswith("[") == (not param.required), (param.name, metavar)
