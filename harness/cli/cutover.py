@@ -6,34 +6,32 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import click
 
 from harness.cli.common import DATE, EXIT_MISMATCH, EXIT_OK, dsn_option
+from harness.cli.config_option import config_option, use_config
 from harness.cli.output import write_outputs
 from harness.cli.process import batch_dates
-from harness.config import Config, load_config
+from harness.config import Config
 from harness.cutover.books import date_books
 from harness.cutover.decommission import decommission_policy, evaluate_decommission
 from harness.cutover.night import Cutover, CutoverResult, books_schema, copy_exports
 from harness.cutover.status import date_status
 from harness.database import open_database
 from harness.errors import CutoverError
-from harness.gate import policy_file
+from harness.gate import GateResult, policy_file
 from harness.history import all_documents
 from harness.ledger.entries import CutoverVerdict
 from harness.progress import Progress
-
-CONFIG = click.option(
-    "--config", "config_path", type=click.Path(path_type=Path), help="Config TOML (default: bundled)."
-)
 
 
 @click.command("cutover")
 @click.option("--date", "day", type=DATE, help="The business date to publish (YYYY-MM-DD).")
 @click.option("--from", "first", type=DATE, help="First date of a batch, processed in date order.")
 @click.option("--to", "last", type=DATE, help="Last date of the batch, inclusive.")
-@CONFIG
+@config_option
 @dsn_option
 @click.option(
     "--export", "export_dir", type=click.Path(path_type=Path), help="Write the published CSV export here."
@@ -75,7 +73,7 @@ def cutover(
       harness gate --phase decommission
     """
     days = batch_dates(day, first, last)
-    config = load_config(config_path)
+    config = use_config(config_path)
     results = []
     with open_database(dsn) as database:
         night = Cutover(database, config, Progress(quiet=quiet))
@@ -116,7 +114,7 @@ def _print(result: CutoverResult, report: Path | None) -> None:
 
 @click.command("status")
 @click.argument("day", type=DATE, metavar="DATE")
-@CONFIG
+@config_option
 @dsn_option
 @click.option("--json", "as_json", is_flag=True, help="One JSON document on stdout.")
 def status(day: date, config_path: Path | None, dsn: str | None, as_json: bool) -> int:
@@ -129,7 +127,7 @@ def status(day: date, config_path: Path | None, dsn: str | None, as_json: bool) 
       harness status 2024-03-31
       harness status 2024-03-31 --json
     """
-    config = load_config(config_path)
+    config = use_config(config_path)
     with open_database(dsn) as database, database.connect() as conn:
         found = date_status(conn, config, day)
     click.echo(json.dumps(found.to_dict(), indent=2) if as_json else found.text())
@@ -141,7 +139,7 @@ def status(day: date, config_path: Path | None, dsn: str | None, as_json: bool) 
 @click.option(
     "--schema", help="The books schema (default: [cutover] books_schema, or the primary side's name)."
 )
-@CONFIG
+@config_option
 @dsn_option
 @click.option("--json", "as_json", is_flag=True, help="One JSON document on stdout.")
 def books(day: date, schema: str | None, config_path: Path | None, dsn: str | None, as_json: bool) -> None:
@@ -152,7 +150,7 @@ def books(day: date, schema: str | None, config_path: Path | None, dsn: str | No
       harness books 2024-03-31
       harness books 2024-03-31 --schema legacy --json
     """
-    schema = schema or books_schema(load_config(config_path))
+    schema = schema or books_schema(use_config(config_path))
     with open_database(dsn) as database, database.connect() as conn:
         found = date_books(conn, schema, day)
     click.echo(json.dumps(found.to_dict(), indent=2) if as_json else "\n".join(found.lines()))
@@ -163,7 +161,7 @@ def books(day: date, schema: str | None, config_path: Path | None, dsn: str | No
 @click.option(
     "--out", "out_dir", type=click.Path(path_type=Path), required=True, help="Write the files here."
 )
-@CONFIG
+@config_option
 @dsn_option
 def export(day: date, out_dir: Path, config_path: Path | None, dsn: str | None) -> int:
     """Write the export files a cutover date published, checked against their recorded hashes.
@@ -172,7 +170,7 @@ def export(day: date, out_dir: Path, config_path: Path | None, dsn: str | None) 
     Example:
       harness export 2024-03-31 --out ./sunsystems
     """
-    config = load_config(config_path)
+    config = use_config(config_path)
     with open_database(dsn) as database, database.connect() as conn:
         found = date_status(conn, config, day)
     if found.entry is None:
@@ -185,7 +183,9 @@ def export(day: date, out_dir: Path, config_path: Path | None, dsn: str | None) 
     return EXIT_OK
 
 
-def decommission_gate(config: Config, policy_path: Path | None, dsn: str | None) -> int:
+def decommission_gate(
+    config: Config, policy_path: Path | None, dsn: str | None, as_json: bool = False
+) -> int:
     """``harness gate --phase decommission``: the criteria over the published cutover dates."""
     tables = [config.gate.get("decommission", {})]
     if policy_path is not None:
@@ -194,11 +194,25 @@ def decommission_gate(config: Config, policy_path: Path | None, dsn: str | None)
     schema = books_schema(config)
     with open_database(dsn) as database, database.connect() as conn:
         documents = [d for d in all_documents(conn) if (d.get("cutover") or {}).get("books_schema") == schema]
-    click.echo(f"books: {schema}; {len(documents)} published cutover date(s)")
     result = evaluate_decommission(policy, documents)
+    if as_json:
+        head = {"phase": "decommission", "books_schema": schema, "published_dates": len(documents)}
+        click.echo(json.dumps(gate_json(head, result), indent=2))
+        return EXIT_OK if result.ready else EXIT_MISMATCH
+    click.echo(f"books: {schema}; {len(documents)} published cutover date(s)")
     for criterion in result.criteria:
         mark = "PASS" if criterion.passed else "FAIL"
         click.echo(f"{mark}  {criterion.name}: {criterion.figure} (required {criterion.required})")
     verdict = "READY" if result.ready else "NOT READY"
     click.echo(f"{verdict} to decommission the original system ({len(result.runs)} date(s) in the window)")
     return EXIT_OK if result.ready else EXIT_MISMATCH
+
+
+def gate_json(head: dict[str, Any], result: GateResult) -> dict[str, Any]:
+    """``harness gate --json``: ``head`` (phase, what was evaluated), then ready, criteria, runs."""
+    return {
+        **head,
+        "ready": result.ready,
+        "criteria": [c.to_dict() for c in result.criteria],
+        "runs": list(result.runs),
+    }

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 import click
 
+import reports
 from harness import ledger
 from harness.cli.common import EXIT_MISMATCH, EXIT_OK, dsn_option
-from harness.cli.cutover import decommission_gate
+from harness.cli.config_option import config_option, use_config
+from harness.cli.cutover import decommission_gate, gate_json
 from harness.cli.output import print_summary, write_outputs
-from harness.config import load_config
 from harness.database import open_database
 from harness.errors import InvalidInput, RunNotFound
 from harness.gate import evaluate, load_policy
@@ -22,10 +25,19 @@ from harness.pairs import select_pair
 SHORT_HASH = 12  # hex digits of a side's sql_sha256 in history, as gate's pair line shows them
 HASH_WIDTH = 15  # "candidate sql" and a space
 
+JSON_FLAG = click.option(
+    "--json", "as_json", is_flag=True, help="One JSON document on stdout instead (docs/json-output.md)."
+)
+
+
+def echo_json(document: dict[str, Any]) -> None:
+    click.echo(json.dumps(document, indent=2))
+
 
 @click.command()
 @dsn_option
-def history(dsn: str | None) -> None:
+@JSON_FLAG
+def history(dsn: str | None, as_json: bool) -> None:
     """List the runs recorded in the ledger, oldest first.
 
     A cutover date (harness cutover) is a run of one date; its line ends with the cutover
@@ -36,9 +48,13 @@ def history(dsn: str | None) -> None:
     \b
     Example:
       harness history
+      harness history --json
     """
     with open_database(dsn) as database, database.connect() as conn:
         runs = summaries(conn)
+    if as_json:
+        echo_json({"runs": [run.to_dict() for run in runs]})
+        return
     if not runs:
         click.echo("no runs recorded yet; start one with 'harness run --demo'")
         return
@@ -65,16 +81,21 @@ def _short(sha256: str) -> str:
 @click.command()
 @click.argument("run_id", metavar="[RUN]", required=False)
 @dsn_option
-def show(run_id: str | None, dsn: str | None) -> int:
+@click.option("--json", "as_json", is_flag=True, help="Print the run document (run.json) instead.")
+def show(run_id: str | None, dsn: str | None, as_json: bool) -> int:
     """Print one run's summary (default: the latest run).
 
     \b
     Example:
       harness show 20261125_101500_ab12
+      harness show --json
     """
     with open_database(dsn) as database, database.connect() as conn:
         doc = run_document(conn, run_id or latest_run_id(conn))
-    print_summary(doc)
+    if as_json:
+        click.echo(reports.render_json(doc), nl=False)
+    else:
+        print_summary(doc)
     return EXIT_OK if doc["verdict"]["ready"] else EXIT_MISMATCH
 
 
@@ -86,7 +107,8 @@ def show(run_id: str | None, dsn: str | None) -> int:
     help="Also prove the ledger still holds this chain head (from a run's console, run.json or JUnit).",
 )
 @dsn_option
-def verify_ledger(anchor_text: str | None, dsn: str | None) -> int:
+@JSON_FLAG
+def verify_ledger(anchor_text: str | None, dsn: str | None, as_json: bool) -> int:
     """Recompute the ledger's hash chain; exit 1 if any entry was altered or removed.
 
     With --anchor, also prove that the entry a run recorded as its head is still there
@@ -98,23 +120,47 @@ def verify_ledger(anchor_text: str | None, dsn: str | None) -> int:
       harness verify-ledger
       harness verify-ledger --anchor ./harness-report/20261125_101500_ab12/run.json
       harness verify-ledger --anchor 412:9f2c...e1
+      harness verify-ledger --json
     """
     anchor = parse_anchor(anchor_text) if anchor_text else None
     with open_database(dsn) as database, database.connect() as conn:
-        if not ledger.ledger_exists(conn):
-            click.echo("ledger is empty: nothing to verify")
-            return EXIT_MISMATCH if anchor else EXIT_OK
-        checked, problems = ledger.verify_chain(conn)
-        if anchor and (missing := ledger.anchor_problem(conn, anchor)):
-            problems.append(ledger.ChainProblem(anchor.seq, missing))
+        empty = not ledger.ledger_exists(conn)
+        checked, problems = (0, []) if empty else ledger.verify_chain(conn)
+        missing = ledger.anchor_problem(conn, anchor) if anchor and not empty else None
+    if anchor and empty:
+        missing = f"entry {anchor.seq} of the anchor is gone: the ledger is empty"
+    if anchor and missing:
+        problems.append(ledger.ChainProblem(anchor.seq, missing))
+    if as_json:
+        echo_json(_verification_json(checked, problems, anchor, missing is None))
+    elif empty:
+        click.echo("ledger is empty: nothing to verify")
+    else:
+        _print_verification(checked, problems, anchor)
+    return EXIT_MISMATCH if problems else EXIT_OK
+
+
+def _verification_json(
+    checked: int, problems: list[ledger.ChainProblem], anchor: ledger.Anchor | None, held: bool
+) -> dict[str, Any]:
+    return {
+        "intact": not problems,
+        "entries": checked,
+        "problems": [asdict(problem) for problem in problems],
+        "anchor": {"seq": anchor.seq, "hash": anchor.digest, "held": held} if anchor else None,
+    }
+
+
+def _print_verification(
+    checked: int, problems: list[ledger.ChainProblem], anchor: ledger.Anchor | None
+) -> None:
     for problem in problems:
         click.echo(f"entry {problem.seq}: {problem.problem}")
     if problems:
         click.echo(f"ledger TAMPERED: {len(problems)} problem(s) in {checked} entries")
-        return EXIT_MISMATCH
+        return
     held = f"; anchor {anchor.seq} held" if anchor else ""
     click.echo(f"ledger OK: {checked} entries, hash chain intact{held}")
-    return EXIT_OK
 
 
 def parse_anchor(text: str) -> ledger.Anchor:
@@ -155,7 +201,7 @@ def report(run_id: str | None, out_dir: Path | None, metrics_path: Path | None, 
 @click.command()
 @click.option("--policy", "policy_path", type=click.Path(path_type=Path), help="Policy TOML ([gate] table).")
 @click.option("--run", "run_id", metavar="RUN", help="Evaluate this run only (default: the whole history).")
-@click.option("--config", "config_path", type=click.Path(path_type=Path), help="Config whose [gate] applies.")
+@config_option
 @click.option(
     "--candidate",
     metavar="NAME|HASH",
@@ -169,6 +215,7 @@ def report(run_id: str | None, out_dir: Path | None, metrics_path: Path | None, 
     help="parallel: may the cutover start; decommission: may the original be switched off.",
 )
 @dsn_option
+@JSON_FLAG
 def gate(
     policy_path: Path | None,
     run_id: str | None,
@@ -176,6 +223,7 @@ def gate(
     candidate: str | None,
     phase: str,
     dsn: str | None,
+    as_json: bool,
 ) -> int:
     """Evaluate cutover readiness over the ledger; exit 0 ready, 1 not ready, 2 error.
 
@@ -193,19 +241,22 @@ def gate(
       harness gate
       harness gate --policy cutover.toml --run 20261125_101500_ab12
       harness gate --candidate enhanced
-      harness gate --phase decommission
+      harness gate --phase decommission --json
     """
-    config = load_config(config_path)
+    config = use_config(config_path)
     if phase == "decommission":
-        return decommission_gate(config, policy_path, dsn)
+        return decommission_gate(config, policy_path, dsn, as_json)
     policy = load_policy(policy_path, config.gate, config.path)
     with open_database(dsn) as database, database.connect() as conn:
         documents = [run_document(conn, run_id)] if run_id else all_documents(conn)
     if not documents:
         raise RunNotFound(NO_RUNS)
     pair, documents = select_pair(documents, candidate)
-    click.echo(f"pair: {pair}; {len(documents)} run(s) of it")
     result = evaluate(policy, documents)
+    if as_json:
+        echo_json(gate_json({"phase": "parallel", "pair": asdict(pair)}, result))
+        return EXIT_OK if result.ready else EXIT_MISMATCH
+    click.echo(f"pair: {pair}; {len(documents)} run(s) of it")
     for criterion in result.criteria:
         mark = "PASS" if criterion.passed else "FAIL"
         click.echo(f"{mark}  {criterion.name}: {criterion.figure} (required {criterion.required})")

@@ -12,8 +12,9 @@ from psycopg import sql
 
 from harness.calendar import date_range
 from harness.cli.common import DATE, EXIT_MISMATCH, EXIT_OK, dsn_option, echo_err
+from harness.cli.config_option import config_option, use_config
 from harness.cli.output import print_summary, write_outputs
-from harness.config import Config, load_config
+from harness.config import Config
 from harness.database import Connection, Database, open_database
 from harness.history import run_document
 from harness.progress import Progress
@@ -33,9 +34,7 @@ DEMO_PER_DAY = 2000
 @click.option("--from", "first", type=DATE, help="First business date (YYYY-MM-DD).")
 @click.option("--to", "last", type=DATE, help="Last business date, inclusive.")
 @click.option("--dates", help="Comma-separated business dates, instead of --from/--to.")
-@click.option(
-    "--config", "config_path", type=click.Path(path_type=Path), help="Config TOML (default: bundled)."
-)
+@config_option
 @dsn_option
 @click.option(
     "--out", "out_dir", type=click.Path(path_type=Path), help="Report directory [./harness-report/RUN]."
@@ -95,8 +94,8 @@ def run_command(
       harness run --dates 2024-03-01,2024-03-04 --config my-pair.toml --metrics run.prom
       harness run --resume 20261125_101500_ab12
     """
-    config, progress = load_config(config_path), Progress(quiet=quiet)
     business_dates = _dates(first, last, dates, demo, resume)
+    config, progress = use_config(config_path), Progress(quiet=quiet)
     with open_database(dsn) as database:
         if demo:
             _seed_demo(database, config, progress)
