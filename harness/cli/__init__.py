@@ -1,4 +1,5 @@
-"""The ``harness`` command line: expected errors become one line on stderr and exit code 2."""
+"""The ``harness`` command line: expected errors become one line on stderr and exit code 2
+(``harness --debug``: the traceback follows)."""
 
 from __future__ import annotations
 
@@ -18,15 +19,26 @@ from harness.cli.history import gate, history, report, show, verify_ledger
 from harness.cli.process import process
 from harness.cli.run import run_command
 from harness.cli.seed import seed_command
+from harness.cli.style import color_setting
 from harness.database import first_line, redact
 from harness.errors import HarnessError
+from harness.progress import CONSOLE, NORMAL, QUIET, VERBOSE
 
 
 @click.group(
     cls=HarnessGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100}
 )
 @click.version_option(__version__, prog_name="harness")
-def cli() -> None:
+@click.option("-q", "--quiet", is_flag=True, help="No progress lines on stderr.")
+@click.option("-v", "--verbose", is_flag=True, help="More detail: every reason, every phase on its own line.")
+@click.option("--debug", is_flag=True, help="After an error's one line, its full traceback.")
+@click.option(
+    "--color/--no-color",
+    default=None,
+    help="Colour the verdicts (default: only on a terminal, and never with NO_COLOR set).",
+)
+@click.pass_context
+def cli(ctx: click.Context, quiet: bool, verbose: bool, debug: bool, color: bool | None) -> None:
     """Parallel-run harness: run a legacy and a rewritten journal job on the same business
     dates and prove they produce the same books.
 
@@ -34,8 +46,13 @@ def cli() -> None:
     Example:
       harness run --demo
       harness run --from 2024-03-01 --to 2024-03-05
-      harness gate
+      harness -q --no-color gate
     """
+    if quiet and verbose:
+        raise click.UsageError("give either --quiet or --verbose, not both")
+    CONSOLE.reset(QUIET if quiet else VERBOSE if verbose else NORMAL, debug)
+    ctx.color = color_setting(color)
+    ctx.obj = CONSOLE
 
 
 cli.add_command(db)
@@ -73,6 +90,14 @@ def run(argv: list[str] | None = None) -> int:
     3 is a bug in the harness (with its traceback), never a verdict: CI must not read a
     crash as a mismatch.
     """
+    CONSOLE.reset()
+    try:
+        return _run(argv)
+    finally:
+        CONSOLE.reset()  # the next call in this process (a test) starts from the defaults
+
+
+def _run(argv: list[str] | None) -> int:
     try:
         result: Any = cli.main(args=argv, prog_name="harness", standalone_mode=False)
     except click.exceptions.NoArgsIsHelpError as exc:
@@ -84,9 +109,11 @@ def run(argv: list[str] | None = None) -> int:
     except click.ClickException as exc:
         return fail(exc.format_message())
     except HarnessError as exc:
-        return fail(redact(str(exc)))
+        return _traced(fail(redact(str(exc))))
     except psycopg.OperationalError as exc:
-        return fail(f"the database connection failed: {redact(first_line(exc))}; check the server and retry")
+        return _traced(
+            fail(f"the database connection failed: {redact(first_line(exc))}; check the server and retry")
+        )
     except (KeyboardInterrupt, click.Abort) as exc:
         # click turns a KeyboardInterrupt (and so a Terminated) into Abort, keeping it as the cause.
         signalled = exc if isinstance(exc, Terminated) else exc.__cause__
@@ -103,3 +130,10 @@ def run(argv: list[str] | None = None) -> int:
         )
         return EXIT_BUG
     return int(result or 0)
+
+
+def _traced(code: int) -> int:
+    """An expected error's exit code; with --debug its traceback follows the one-line message."""
+    if CONSOLE.debug:
+        click.echo(redact(traceback.format_exc()), err=True, nl=False)
+    return code

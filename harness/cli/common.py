@@ -9,6 +9,8 @@ from typing import Any, TypeVar
 
 import click
 
+from harness.progress import CONSOLE
+
 SHORT_HELP_LIMIT = 1_000  # characters: the whole first sentence, wrapped rather than cut with "..."
 DATE_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 
@@ -83,4 +85,6 @@ def source_schema_option(func: F) -> F:
 
 
 def echo_err(message: str) -> None:
-    click.echo(message, err=True)
+    """A progress line on stderr; none with ``harness -q``."""
+    if not CONSOLE.quiet:
+        click.echo(message, err=True)

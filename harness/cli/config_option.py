@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 import click
 
+from harness.cli.common import echo_err
 from harness.config import Config, load_config
 from harness.errors import ConfigError
 
@@ -72,5 +73,5 @@ def describe(path: Path | None, how: str) -> str:
 def use_config(given: Path | None) -> Config:
     """Resolve the config (see the module), say on stderr which it is, and load it."""
     path, how = resolve_config(given)
-    click.echo(describe(path, how), err=True)
+    echo_err(describe(path, how))  # silent under -q, like the progress lines
     return load_config(path)

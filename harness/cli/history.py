@@ -241,7 +241,8 @@ def gate(
       harness gate
       harness gate --policy cutover.toml --run 20261125_101500_ab12
       harness gate --candidate enhanced
-      harness gate --phase decommission --json
+      harness gate --phase decommission
+      harness gate --json
     """
     config = use_config(config_path)
     if phase == "decommission":

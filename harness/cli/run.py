@@ -120,8 +120,7 @@ def _publish(database: Database, state: RunState, metrics_path: Path | None) -> 
     with database.connect() as conn:
         doc = run_document(conn, state.run_id)
     files = write_outputs(doc, state.out_dir, metrics_path)
-    print_summary(doc)
-    click.echo(f"report: {files.html.resolve()}")
+    print_summary(doc, files.html)
     anchor = f"{doc['run']['ledger_seq'][1]}:{doc['run']['ledger_hash']}"
     click.echo(f"ledger anchor: {anchor} (keep it; later: harness verify-ledger --anchor {anchor})")
     return EXIT_OK if doc["verdict"]["ready"] else EXIT_MISMATCH

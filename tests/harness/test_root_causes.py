@@ -140,6 +140,7 @@ def test_a_bad_lineage_declaration_is_one_clear_line(
     result = invoke(capsys, "run", "--dsn", clean_db.uri, "--dates", "2024-03-01", "--config", str(config))
     assert (result.code, result.err) == (
         2,
+        f"config: {config} (--config)\n"
         f"error: {config}: entities[0].lineage.transaction names 'status', which is not a key or "
         "context column; add it to context (a lineage value must be in every sample)\n",
     )

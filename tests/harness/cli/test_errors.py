@@ -19,6 +19,22 @@ def test_unreachable_server_is_one_line_and_exit_2(capsys: pytest.CaptureFixture
     assert "Connection refused" in result.err
 
 
+def test_debug_adds_the_traceback_after_the_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    result = invoke(capsys, "--debug", "db", "info", "--dsn", "postgresql://bob:s3cret@127.0.0.1:1/x")
+    assert result.code == 2
+    first, second, *rest = result.err.splitlines()
+    assert first.startswith("error: cannot connect to postgresql://bob:***@127.0.0.1:1/x: ")
+    assert second == "Traceback (most recent call last):"
+    assert rest[-1].startswith("harness.errors.")
+    assert "s3cret" not in result.err
+
+
+def test_quiet_and_verbose_together_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    result = invoke(capsys, "-q", "-v", "history")
+    assert (result.code, result.out) == (2, "")
+    assert result.err == "error: give either --quiet or --verbose, not both (see 'harness --help')\n"
+
+
 def test_bad_dsn_syntax(capsys: pytest.CaptureFixture[str]) -> None:
     result = invoke(capsys, "db", "info", "--dsn", "not a dsn")
     assert result.code == 2

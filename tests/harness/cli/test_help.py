@@ -74,3 +74,12 @@ def test_every_optional_argument_is_bracketed_in_usage(path: tuple[str, ...]) ->
             if isinstance(param, click.Argument):
                 metavar = param.make_metavar(ctx)
                 assert metavar.startswith("[") == (not param.required), (param.name, metavar)
+
+
+def test_the_global_options_are_listed(capsys: pytest.CaptureFixture[str]) -> None:
+    result = invoke(capsys, "--help")
+    assert result.code == 0
+    options = result.out.split("Options:\n", 1)[1].split("Commands:\n", 1)[0]
+    for option in ("-q, --quiet", "-v, --verbose", "--debug", "--color / --no-color"):
+        assert f"  {option}  " in options
+    assert "NO_COLOR" in options

@@ -51,3 +51,31 @@ def test_history_shows_each_sides_sql_hash_and_tells_other_sql_apart(
     assert shown == [[h["control"][:12], h["candidate"][:12]] for h in (clean, drifted)]
     assert shown[0][0] == shown[1][0]
     assert shown[0][1] != shown[1][1]
+
+
+def test_history_json_lists_each_runs_summary(
+    capsys: pytest.CaptureFixture[str], seeded: TestDatabase, tmp_path: Path
+) -> None:
+    empty = invoke(capsys, "history", "--dsn", seeded.uri, "--json")
+    assert (empty.code, empty.out, empty.err) == (0, '{\n  "runs": []\n}\n', "")
+    assert invoke(capsys, *run_args(seeded, tmp_path, "--dates", "2024-03-01,2024-03-02")).code == 0
+    run = json.loads((tmp_path / "report" / "run.json").read_text())
+    history = invoke(capsys, "history", "--dsn", seeded.uri, "--json")
+    assert (history.code, history.err) == (0, "")
+    hashes = recorded_hashes(tmp_path)
+    assert json.loads(history.out) == {
+        "runs": [
+            {
+                "run_id": run["run"]["run_id"],
+                "started_at": run["run"]["started_at"],
+                "status": "completed",
+                "dates": ["2024-03-01", "2024-03-02"],
+                "verdict": "READY",
+                "counts": run["verdict"]["counts"],
+                "control_sha256": hashes["control"],
+                "candidate_sha256": hashes["candidate"],
+                "cutover": None,
+            }
+        ]
+    }
+    assert list(json.loads(history.out)["runs"][0])[:3] == ["run_id", "started_at", "status"]

@@ -44,15 +44,20 @@ def test_run_history_show_report_verify_and_gate(
     )
     assert result.code == 0, result.err
     lines = result.out.splitlines()
-    assert lines[0].startswith("date")
-    assert lines[1].startswith("2024-03-01")
-    assert " READY; " in lines[3]
-    assert lines[-2] == f"report: {tmp_path / 'report' / 'report.html'}"
+    assert lines[0].startswith("entities: 1 journals, 2 gl_entries, ")
+    assert lines[2].startswith("date")
+    assert lines[3].startswith("2024-03-01")
+    assert lines[5] == "codes: ok = MATCH, acc = ACCEPTED"
+    assert " READY; " in lines[6]
+    assert (
+        lines[-2]
+        == f"next: open {(tmp_path / 'report' / 'report.html').resolve().as_uri()} · harness gate · harness history"
+    )
     assert lines[-1].startswith("ledger anchor: ")
     for name in ("report.html", "run.json", "junit.xml"):
         assert (tmp_path / "report" / name).is_file()
     assert "harness_" in (tmp_path / "run.prom").read_text()
-    run_id = lines[3].split()[1]
+    run_id = lines[6].split()[1]
 
     history = invoke(capsys, "history", "--dsn", seeded.uri)
     assert history.code == 0
@@ -61,7 +66,7 @@ def test_run_history_show_report_verify_and_gate(
 
     show = invoke(capsys, "show", run_id, "--dsn", seeded.uri)
     assert show.code == 0
-    assert show.out.splitlines()[3].startswith(f"run {run_id} (completed): READY")
+    assert show.out.splitlines()[6].startswith(f"run {run_id} (completed): READY")
 
     original = (tmp_path / "report" / "report.html").read_text()
     again = invoke(capsys, "report", run_id, "--dsn", seeded.uri, "--out", str(tmp_path / "again"))
@@ -137,7 +142,10 @@ def test_config_typo_names_file_and_key(
     config.write_text('[control]\nside = "legacy"\n[candidate]\nside = "enhanced"\n[run]\nphase_timeot = 5\n')
     result = invoke(capsys, *run_args(seeded, tmp_path, "--dates", "2024-03-01", "--config", str(config)))
     assert result.code == 2
-    assert result.err.startswith(f"error: {config}: unknown key 'run.phase_timeot' (known here: ")
+    assert result.err == (
+        f"config: {config} (--config)\n"
+        f"error: {config}: unknown key 'run.phase_timeot' (known here: phase_timeout, role_isolation)\n"
+    )
 
 
 def test_unknown_side_in_config(
@@ -147,7 +155,10 @@ def test_unknown_side_in_config(
     config.write_text('[control]\nside = "legacy"\n[candidate]\nside = "enhancd"\n')
     result = invoke(capsys, *run_args(seeded, tmp_path, "--dates", "2024-03-01", "--config", str(config)))
     assert result.code == 2
-    assert result.err.startswith("error: unknown side 'enhancd': use one of legacy, enhanced")
+    assert result.err == (
+        f"config: {config} (--config)\n"
+        "error: unknown side 'enhancd': use one of legacy, enhanced or a directory holding manifest.toml\n"
+    )
 
 
 def test_failed_side_exits_1(
@@ -165,9 +176,10 @@ def test_failed_side_exits_1(
     result = invoke(capsys, *run_args(seeded, tmp_path, "--dates", "2024-03-01", "--config", str(config)))
     assert result.code == 1
     assert (
-        "2024-03-01 transaction_status: FAILED (halfway failed in phase 'crash' on 2024-03-01: division by zero [SQLSTATE 22012])"
-        in result.out
+        "  - 2024-03-01 candidate: FAILED (halfway failed in phase 'crash' on 2024-03-01: division by zero [SQLSTATE 22012])"
+        in result.out.splitlines()
     )
+    assert "transaction_status: FAILED" not in result.out
 
 
 DRIFT_PHASE = '''

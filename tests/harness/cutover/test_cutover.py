@@ -127,6 +127,7 @@ def test_a_fallback_whose_books_do_not_fit_publishes_nothing_of_the_date(
     found = batch(capsys, db, config, tmp_path / "sun")
     assert found.code == 2
     assert found.err.strip() == (
+        f"config: {config} (--config)\n"
         "error: publishing 2024-04-01 from legacy failed: its rows of sun_journal do not fit "
         "enhanced_cent.sun_journal: invalid input syntax for type json; nothing of the date was published"
     )
@@ -186,6 +187,7 @@ def test_dates_out_of_order_or_already_processed_are_refused(
     earlier = cutover(capsys, db, config, "--date", "2024-03-30")
     assert (earlier.code, earlier.err.strip()) == (
         2,
+        f"config: {config} (--config)\n"
         "error: 2024-03-31 is already published in enhanced; a cutover goes forward in date order",
     )
     again = cutover(capsys, db, config, "--date", "2024-03-31", "--export", str(tmp_path / "again"))
@@ -204,6 +206,7 @@ def test_dates_out_of_order_or_already_processed_are_refused(
     missing = cutover(capsys, db, config, "--date", "2024-05-01")
     assert (missing.code, missing.err.strip()) == (
         2,
+        f"config: {config} (--config)\n"
         "error: no rows for 2024-05-01 in source.insurance_transaction; load the date's input first",
     )
 
@@ -218,6 +221,7 @@ def test_a_primary_whose_books_are_a_view_is_never_published(
     found = cutover(capsys, db, write_config(tmp_path, candidate=candidate), "--date", "2024-03-30")
     assert found.code == 2
     assert found.err.startswith(
+        f"config: {tmp_path / 'harness.toml'} (--config)\n"
         "error: 2024-03-30 cannot be published from enhanced_viewer: the candidate's journal_error is a view"
     ), found.err
     assert count(db, "SELECT count(*) FROM harness.entry WHERE kind = 'cutover'") == 0
@@ -239,6 +243,7 @@ def test_rows_dated_after_the_date_are_never_published(
     found = cutover(capsys, db, write_config(tmp_path, candidate=candidate), "--date", "2024-03-30")
     assert found.code == 2
     assert found.err.strip() == (
+        f"config: {tmp_path / 'harness.toml'} (--config)\n"
         "error: publishing 2024-03-30 from enhanced_stray failed: the side's journal_error has 1 row(s) "
         "dated after 2024-03-30; nothing of the date was published"
     )
@@ -274,5 +279,6 @@ def test_a_published_table_no_entity_compares_is_refused(
     found = cutover(capsys, db, config, "--date", "2024-03-30")
     assert (found.code, found.err.strip()) == (
         2,
+        f"config: {config} (--config)\n"
         "error: [cutover] books lists job_log, which no [[entities]] query reads: a published table must be compared",
     )

@@ -114,6 +114,7 @@ def test_exports_that_cannot_be_written_after_the_commit_are_written_by_a_rerun(
     found = cutover(capsys, db, config, "--date", DAY, "--export", str(blocked))
     assert found.code == 2
     assert found.err.startswith(
+        f"config: {config} (--config)\n"
         f"error: {DAY} is published, but writing its export files to {blocked} failed: "
     )
     assert found.err.rstrip().endswith(f"write them with: harness cutover --date {DAY} --export DIR")
