@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from harness.cli import style
 from harness.cli.common import DATE, EXIT_MISMATCH, EXIT_OK, dsn_option
 from harness.cli.config_option import config_option, use_config
 from harness.cli.output import write_outputs
@@ -98,7 +99,8 @@ def _publish_date(
 
 def _print(result: CutoverResult, report: Path | None) -> None:
     entry = result.entry
-    head = f"{entry.business_date}: {entry.verdict}, published {entry.side}'s books ({entry.published_by})"
+    published = f"published {entry.side}'s books ({entry.published_by})"
+    head = f"{entry.business_date}: {style.verdict(str(entry.verdict))}, {published}"
     click.echo(head + (" (already published; exports written again)" if result.already else ""))
     for reason in entry.reasons[:5]:
         click.echo(f"  why: {reason}")
@@ -201,9 +203,9 @@ def decommission_gate(
         return EXIT_OK if result.ready else EXIT_MISMATCH
     click.echo(f"books: {schema}; {len(documents)} published cutover date(s)")
     for criterion in result.criteria:
-        mark = "PASS" if criterion.passed else "FAIL"
+        mark = style.verdict("PASS" if criterion.passed else "FAIL")
         click.echo(f"{mark}  {criterion.name}: {criterion.figure} (required {criterion.required})")
-    verdict = "READY" if result.ready else "NOT READY"
+    verdict = style.verdict("READY" if result.ready else "NOT READY")
     click.echo(f"{verdict} to decommission the original system ({len(result.runs)} date(s) in the window)")
     return EXIT_OK if result.ready else EXIT_MISMATCH
 

@@ -12,6 +12,7 @@ import click
 
 import reports
 from harness import ledger
+from harness.cli import style
 from harness.cli.common import EXIT_MISMATCH, EXIT_OK, dsn_option
 from harness.cli.config_option import config_option, use_config
 from harness.cli.cutover import decommission_gate, gate_json
@@ -259,9 +260,8 @@ def gate(
         return EXIT_OK if result.ready else EXIT_MISMATCH
     click.echo(f"pair: {pair}; {len(documents)} run(s) of it")
     for criterion in result.criteria:
-        mark = "PASS" if criterion.passed else "FAIL"
+        mark = style.verdict("PASS" if criterion.passed else "FAIL")
         click.echo(f"{mark}  {criterion.name}: {criterion.figure} (required {criterion.required})")
-    click.echo(
-        f"{'READY' if result.ready else 'NOT READY'} for cutover ({len(result.runs)} run(s) evaluated)"
-    )
+    ready = style.verdict("READY" if result.ready else "NOT READY")
+    click.echo(f"{ready} for cutover ({len(result.runs)} run(s) evaluated)")
     return EXIT_OK if result.ready else EXIT_MISMATCH

@@ -53,6 +53,9 @@ def print_summary(doc: dict[str, Any], report: Path | None = None) -> None:
         click.echo(f"  ... and {more} more (see the report, or: harness -v show {doc['run']['run_id']})")
     for line in accepted_lines(doc):
         click.echo(f"  {verdict('ACCEPTED')} {line}")
+    if cutover := doc.get("cutover"):
+        who = f"{cutover['side']}'s books ({cutover['published_by']})"
+        click.echo(f"cutover {cutover['business_date']}: {verdict(cutover['verdict'])}, published {who}")
     if report is not None:
         click.echo(f"next: open {report.resolve().as_uri()} · harness gate · harness history")
 

@@ -69,6 +69,8 @@ def test_a_clean_cutover_publishes_the_candidates_books_over_a_month_end(
         "books: enhanced; 3 published cutover date(s)",
         "FAIL  consecutive clean cutover dates: 3 most recent cutover date(s) CLEAN of 3 published (required >= 20)",
     ]
+    coloured = invoke(capsys, "--color", *gate).out.splitlines()
+    assert coloured[1].startswith("\x1b[31mFAIL\x1b[0m  consecutive clean cutover dates")
     policy = tmp_path / "policy.toml"
     policy.write_text("[gate.decommission]\nmin_clean_dates = 3\nmin_speedup = 0.0\n", encoding="utf-8")
     lenient = invoke(capsys, *gate, "--policy", str(policy))
