@@ -21,7 +21,7 @@ from harness.cutover.decommission import decommission_policy, evaluate_decommiss
 from harness.cutover.night import Cutover, CutoverResult, books_schema, copy_exports
 from harness.cutover.status import date_status
 from harness.database import open_database
-from harness.errors import CutoverError
+from harness.errors import CutoverError, HarnessError
 from harness.gate import GateResult, policy_file
 from harness.history import all_documents
 from harness.ledger.entries import CutoverVerdict
@@ -75,16 +75,25 @@ def cutover(
     """
     days = batch_dates(day, first, last)
     config = use_config(config_path)
-    results = []
-    with open_database(dsn) as database:
-        night = Cutover(database, config, Progress(quiet=quiet))
-        for business_date in days:
-            results.append(_publish_date(night, business_date, export_dir, out_dir, as_json))
+    results: list[CutoverResult] = []
+    try:
+        with open_database(dsn) as database:
+            night = Cutover(database, config, Progress(quiet=quiet))
+            for business_date in days:
+                results.append(_publish_date(night, business_date, export_dir, out_dir, as_json))
+    except HarnessError as exc:
+        if as_json:  # the dates published before the one that could not be still are
+            _echo_document(config, results, str(exc))
+        raise
     if as_json:
-        document = {"books_schema": books_schema(config), "dates": [r.to_dict() for r in results]}
-        click.echo(json.dumps(document, indent=2))
+        _echo_document(config, results, None)
     clean = all(r.verdict is CutoverVerdict.CLEAN for r in results)
     return EXIT_OK if clean else EXIT_MISMATCH
+
+
+def _echo_document(config: Config, results: list[CutoverResult], error: str | None) -> None:
+    document = {"books_schema": books_schema(config), "dates": [r.to_dict() for r in results], "error": error}
+    click.echo(json.dumps(document, indent=2))
 
 
 def _publish_date(

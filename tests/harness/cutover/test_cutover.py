@@ -128,6 +128,13 @@ def test_a_fallback_whose_books_do_not_fit_publishes_nothing_of_the_date(
     config = write_config(tmp_path, candidate=candidate, cutover='on_mismatch = "fallback"')
     found = batch(capsys, db, config, tmp_path / "sun")
     assert found.code == 2
+    as_json = cutover(capsys, db, config, "--date", "2024-04-01", "--json")
+    assert as_json.code == 2
+    document = json.loads(as_json.out)
+    assert (document["dates"], document["error"].split(":")[0]) == (
+        [],
+        "publishing 2024-04-01 from legacy failed",
+    )
     assert found.err.strip() == (
         f"config: {config} (--config)\n"
         "error: publishing 2024-04-01 from legacy failed: its rows of sun_journal do not fit "
