@@ -12,7 +12,7 @@ from typing import Any
 
 from reports import charts, formatting
 from reports.books import books_view
-from reports.summary import per_side_text
+from reports.details import detail_anchor, details, has_detail
 
 VERDICTS = ("MATCH", "ACCEPTED", "MISMATCH", "FAILED", "NO_OUTPUT", "REWRITTEN")
 COUNT_COLUMNS = (
@@ -39,6 +39,7 @@ FLAGGED = frozenset(
 def build(doc: dict[str, Any]) -> dict[str, Any]:
     """Everything the templates need, keyed by section."""
     counts = {v: doc["verdict"]["counts"].get(v, 0) for v in VERDICTS}
+    entities = [_entity(doc, entity) for entity in doc["entities"]]
     return {
         "doc": doc,
         "run": doc["run"],
@@ -51,7 +52,9 @@ def build(doc: dict[str, Any]) -> dict[str, Any]:
         "books": books_view(doc),
         "timings": _timings(doc),
         "root_causes": [_root_cause(cause) for cause in doc["root_causes"]],
-        "entities": [_entity(doc, entity) for entity in doc["entities"]],
+        "entities": entities,
+        # every unexplained comparison's details, right after the root causes (issue #19)
+        "unexplained": [d for e in entities for d in e["details"] if d["unexplained"]],
         "count_columns": COUNT_COLUMNS,
         "flagged": FLAGGED,
         "invariants": _invariants(doc["invariants"]),
@@ -73,10 +76,6 @@ def _sum(values: Iterable[int | None]) -> int:
 
 def _entity_anchor(entity: str) -> str:
     return f"entity-{formatting.slug(entity)}"
-
-
-def _detail_anchor(day: str, entity: str) -> str:
-    return f"cmp-{day}-{formatting.slug(entity)}"
 
 
 def _comparisons(doc: dict[str, Any], entity: str) -> list[dict[str, Any]]:
@@ -112,7 +111,7 @@ def _scope(doc: dict[str, Any]) -> dict[str, Any]:
 
 
 def _matrix(doc: dict[str, Any]) -> list[dict[str, Any]]:
-    detailed = {(c["business_date"], c["entity"]) for c in doc["comparisons"] if _has_detail(c)}
+    detailed = {(c["business_date"], c["entity"]) for c in doc["comparisons"] if has_detail(c)}
     rows = []
     for row in doc["matrix"]:
         day = row["business_date"]
@@ -122,7 +121,7 @@ def _matrix(doc: dict[str, Any]) -> list[dict[str, Any]]:
                 "verdict": cell["verdict"],
                 "href": "#"
                 + (
-                    _detail_anchor(day, cell["entity"])
+                    detail_anchor(day, cell["entity"])
                     if (day, cell["entity"]) in detailed
                     else _entity_anchor(cell["entity"])
                 ),
@@ -149,10 +148,6 @@ def _timings(doc: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _has_detail(comparison: dict[str, Any]) -> bool:
-    return comparison["verdict"] != "MATCH" or bool(comparison["samples"] or comparison["patterns"])
-
-
 def _entity(doc: dict[str, Any], entity: str) -> dict[str, Any]:
     found = _comparisons(doc, entity)
     return {
@@ -160,23 +155,7 @@ def _entity(doc: dict[str, Any], entity: str) -> dict[str, Any]:
         "anchor": _entity_anchor(entity),
         "key": found[0]["key"] if found else [],
         "rows": found,
-        "details": [_detail(c) for c in found if _has_detail(c)],
-    }
-
-
-def _detail(comparison: dict[str, Any]) -> dict[str, Any]:
-    counts = comparison["counts"]
-    differing = counts["different"] + counts["control_only"] + counts["candidate_only"] if counts else 0
-    return {
-        "comparison": comparison,
-        "differing_keys": differing,
-        "capped": bool(counts) and counts["examined"] < differing,
-        "anchor": _detail_anchor(comparison["business_date"], comparison["entity"]),
-        "patterns": [
-            {**p, "context_text": ", ".join(f"{k}={formatting.value(v)}" for k, v in p["context"].items())}
-            for p in comparison["patterns"]
-        ],
-        "samples": [_sample(s) for s in comparison["samples"]],
+        "details": details(found),
     }
 
 
@@ -184,45 +163,12 @@ def _root_cause(cause: dict[str, Any]) -> dict[str, Any]:
     day = cause["business_date"]
     return {
         **cause,
-        "links": [{"entity": e, "href": "#" + _detail_anchor(day, e)} for e in cause["entities"]],
+        "links": [{"entity": e, "href": "#" + detail_anchor(day, e)} for e in cause["entities"]],
         "unsampled_text": ", ".join(
             f"{formatting.count(n)} more unexplained {e} row{'s' if n != 1 else ''}"
             for e, n in cause["unsampled"].items()
         ),
     }
-
-
-def _sample(sample: dict[str, Any]) -> dict[str, Any]:
-    """A sample as rows of (column, control, candidate), differing columns first."""
-    control = sample["control"]
-    candidate = sample["candidate"]
-    differing = list(sample["differing"])
-    columns = list(differing)
-    for side in (control, candidate):
-        columns += [c for c in (side or {}) if c not in columns]
-    return {
-        "key": formatting.key_text(sample["key"]),
-        "kind": sample["kind"] + per_side_text(sample),
-        "accepted_by": sample["accepted_by"],
-        "rows": [
-            {
-                "column": column,
-                "differs": column in differing,
-                "control": _cell(control, column),
-                "candidate": _cell(candidate, column),
-            }
-            for column in columns
-        ],
-    }
-
-
-def _cell(row: dict[str, Any] | None, column: str) -> dict[str, Any]:
-    if row is None:
-        return {"text": "no row", "css": "absent"}
-    if column not in row:
-        return {"text": "not shown", "css": "absent"}
-    item = row[column]
-    return {"text": formatting.value(item), "css": "null" if item is None else ""}
 
 
 def _invariants(invariants: list[dict[str, Any]]) -> dict[str, Any]:

@@ -22,7 +22,10 @@ from tests.reports.png import read_png
 MISMATCH_RED = "#c42b1c"
 MATCH_GREEN = "#1a7f37"
 """Verdict banner colours (--mismatch and --match in templates/_style.css)."""
-WIDTH, HEIGHT = 1280, 2000
+WIDTH, HEIGHT = 1280, 3400
+"""Tall enough for the verdict, the unexplained findings and the timing charts below them."""
+SCREEN = 1000
+"""One screen of a 1280 x 1000 window, for where the first unexplained finding may sit (issue #19)."""
 CONSOLE = re.compile(r":CONSOLE[:(\]]")
 
 
@@ -112,3 +115,61 @@ def test_prints_to_pdf(not_ready_doc: dict[str, Any], tmp_path: Path) -> None:
     assert data.startswith(b"%PDF-")
     pages = [int(n) for n in re.findall(rb"/Count (\d+)", data)]
     assert pages and 3 <= max(pages) <= 12, pages
+
+
+MEASURE = """<!DOCTYPE html>
+<html><head><meta charset="utf-8"></head><body style="margin:0">
+<iframe id="report" src="report.html" style="width:%dpx;height:%dpx;border:0"></iframe>
+<script>
+document.getElementById("report").onload = function () {
+  var page = this.contentDocument, found = page.querySelector(%r);
+  var box = found && found.getBoundingClientRect();
+  console.log("OFFSET " + (box ? (box.top + this.contentWindow.scrollY) + " " + box.height : "none"));
+};
+</script>
+</body></html>
+"""
+"""A page of the test's own that frames the report (which has no script) and logs where an element sits."""
+
+
+def box(doc: dict[str, Any], selector: str, tmp_path: Path) -> tuple[float, float]:
+    """How far down a 1280 x 1000 window the first element matching `selector` starts, and how tall
+    it is, in CSS px."""
+    (tmp_path / "report.html").write_text(render_html(doc), encoding="utf-8")
+    wrapper = tmp_path / "measure.html"
+    wrapper.write_text(MEASURE % (WIDTH, SCREEN, selector), encoding="utf-8")
+    log = run_chromium(
+        wrapper,
+        tmp_path,
+        "--allow-file-access-from-files",
+        f"--window-size={WIDTH},{SCREEN}",
+        "--virtual-time-budget=5000",
+        "--dump-dom",
+    )
+    found = re.findall(r'"OFFSET ([^"]+)"', log)
+    assert found, f"no measurement logged:\n{log[-3000:]}"
+    assert found[0] != "none", f"nothing matches {selector!r}"
+    top, height = found[0].split()
+    return float(top), float(height)
+
+
+@pytest.mark.parametrize(
+    "selector",
+    [
+        "#cmp-2024-03-02-gl-entries",
+        ".detail.v-border-MISMATCH",
+        "#unexplained tbody.sample",
+    ],
+)
+def test_the_first_unexplained_mismatch_is_within_two_screens(
+    not_ready_doc: dict[str, Any], tmp_path: Path, selector: str
+) -> None:
+    """Issue #19: the one real mismatch sat about 8,900 px down, below samples of accepted differences."""
+    top, _ = box(not_ready_doc, selector, tmp_path)
+    assert 0 < top < 2 * SCREEN, f"{selector} starts {top:.0f} px down"
+
+
+def test_accepted_samples_start_folded_away(not_ready_doc: dict[str, Any], tmp_path: Path) -> None:
+    """The accepted journals samples are in a closed <details>: only its one-line summary shows."""
+    _, height = box(not_ready_doc, "details.accepted-samples", tmp_path)
+    assert 0 < height < 40, f"the folded accepted samples are {height:.0f} px tall"

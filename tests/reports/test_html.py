@@ -25,6 +25,7 @@ URL_ATTRIBUTES = (
 SECTIONS = [
     "verdict",
     "root-causes",
+    "unexplained",
     "scope",
     "matrix",
     "timings",
