@@ -6,9 +6,12 @@ test rather than skipping it, so CI cannot pass without having looked at the pag
 
 from __future__ import annotations
 
+import fcntl
+import os
 import re
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -30,12 +33,24 @@ CONSOLE = re.compile(r":CONSOLE[:(\]]")
 
 
 def chromium() -> str:
+    """The browser, installed first when it is missing and this machine can (root with apt-get,
+    as .ci/run does), so the README's test command passes on a fresh Debian machine."""
     path = shutil.which("chromium") or shutil.which("chromium-browser")
+    if path is None and os.geteuid() == 0 and shutil.which("apt-get"):
+        install_chromium()
+        path = shutil.which("chromium")
     if path is None:
-        pytest.fail(
-            "chromium is not installed; install it with 'apt-get install -y chromium' (.ci/run does this)"
-        )
+        pytest.fail("chromium is not installed; install it with 'apt-get install -y chromium' (as root)")
     return path
+
+
+def install_chromium() -> None:
+    lock = Path(tempfile.gettempdir()) / "harness-test-chromium.lock"
+    with lock.open("w") as handle:  # both xdist workers may get here at once: one installs
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        if shutil.which("chromium") is None:
+            command = "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium"
+            subprocess.run(["bash", "-c", command], capture_output=True, timeout=900, check=False)
 
 
 def run_chromium(html: Path, tmp_path: Path, *action: str) -> str:
