@@ -102,6 +102,9 @@ def create_login(conn: Connection, login: Login) -> None:
     database = conn.execute("SELECT current_database()").fetchone()
     assert database is not None
     conn.execute(sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(sql.Identifier(database[0]), role))
+    # roles are the server's, not the database's: say whose this one is (for db clean, audits)
+    comment = sql.Literal(f"harness run role, database {database[0]}")
+    conn.execute(sql.SQL("COMMENT ON ROLE {} IS {}").format(role, comment))
 
 
 def create_space(conn: Connection, space: SideSpace) -> None:
@@ -198,6 +201,8 @@ def check_same_input(control: dict[str, Fingerprint], candidate: dict[str, Finge
 
 def drop_space(conn: Connection, space: SideSpace) -> None:
     """Drop the side's schema and role; missing ones are fine (cleanup after a failure)."""
+    if space.role:
+        end_sessions(conn, space.role)  # a session still ending (a timed-out phase) holds locks
     conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(space.schema)))
     if space.role:
         drop_login(conn, space.role)
@@ -207,7 +212,16 @@ def drop_login(conn: Connection, role: str) -> None:
     """Drop a run's role after ending its sessions (a side may have left one open)."""
     if conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone() is None:
         return
-    conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = %s", (role,))
+    end_sessions(conn, role)
     identifier = sql.Identifier(role)
     conn.execute(sql.SQL("DROP OWNED BY {}").format(identifier))
     conn.execute(sql.SQL("DROP ROLE {}").format(identifier))
+
+
+def end_sessions(conn: Connection, role: str) -> None:
+    """End the role's sessions, waiting (up to 10 s each) until they are gone."""
+    conn.execute(
+        "SELECT pg_catalog.pg_terminate_backend(pid, 10000) FROM pg_catalog.pg_stat_activity "
+        "WHERE usename = %s AND pid <> pg_catalog.pg_backend_pid()",
+        (role,),
+    )

@@ -62,7 +62,10 @@ class Seeded:
         with connect(self.uri) as conn:
             rows = conn.execute(
                 "SELECT 'schema ' || nspname FROM pg_namespace WHERE nspname LIKE 'run\\_%' "
-                "UNION ALL SELECT 'role ' || rolname FROM pg_roles WHERE rolname LIKE 'harness%'"
+                "UNION ALL SELECT 'role ' || rolname FROM pg_roles WHERE rolname LIKE 'harness%' "
+                # roles are the server's: on a shared server, only this database's runs' roles
+                "AND pg_catalog.shobj_description(oid, 'pg_authid') = 'harness run role, database ' "
+                "|| current_database()"
             ).fetchall()
         return {str(r[0]) for r in rows}
 
