@@ -71,6 +71,22 @@ def db(server_uri: str) -> Iterator[TestDatabase]:
     yield TestDatabase(uri=make_conninfo(server_uri, dbname=name), name=name)
     with connect(server_uri) as admin:
         admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        drop_run_roles(admin, name)
+
+
+RUN_ROLES = (
+    "SELECT rolname FROM pg_catalog.pg_roles "
+    "WHERE pg_catalog.shobj_description(oid, 'pg_authid') = 'harness run role, database ' || %s"
+)
+
+
+def drop_run_roles(conn: psycopg.Connection[tuple[Any, ...]], database: str) -> None:
+    """Roles are the server's: the run roles a test's runs left (a killed run, --keep-schemas)
+    are dropped with its database, so a shared server keeps none (harness.isolation comments
+    each run role with its database)."""
+    for (role,) in conn.execute(RUN_ROLES, (database,)).fetchall():
+        conn.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(role)))
+        conn.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(role)))
 
 
 @pytest.fixture
@@ -168,6 +184,7 @@ class DatabasePool:
                 conn.execute(
                     sql.SQL("DROP SCHEMA {} CASCADE").format(sql.SQL(", ").join(map(sql.Identifier, schemas)))
                 )
+            drop_run_roles(conn, database.name)
             return self._state(conn) == self._created[database.name]
 
     def _state(self, conn: psycopg.Connection[tuple[Any, ...]]) -> tuple[Any, ...]:
@@ -190,6 +207,7 @@ class DatabasePool:
             admin.execute(
                 sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(database.name))
             )
+            drop_run_roles(admin, database.name)
 
 
 @pytest.fixture(scope="session")

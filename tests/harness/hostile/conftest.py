@@ -32,6 +32,7 @@ from harness.database import connect
 from harness.fingerprint import fingerprint
 from harness.source import TABLES
 from harness.synthetic.loader import seed
+from tests.conftest import drop_run_roles
 from tests.harness.hostile.sides import CANARY, Attack, build_side, write_config
 
 FIRST, LAST = date(2024, 3, 1), date(2024, 3, 2)
@@ -86,6 +87,7 @@ def seeded(server_uri: str) -> Iterator[Seeded]:
     finally:
         with connect(server_uri) as admin:
             admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+            drop_run_roles(admin, name)
 
 
 @dataclass
