@@ -3,26 +3,25 @@ and the phase 4 gate."""
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 import click
 
 from harness.cli import style
 from harness.cli.common import DATE, EXIT_MISMATCH, EXIT_OK, dsn_option
 from harness.cli.config_option import config_option, use_config
+from harness.cli.gate_output import echo_json, show_gate
 from harness.cli.output import write_outputs
 from harness.cli.process import batch_dates
 from harness.config import Config
 from harness.cutover.books import date_books
-from harness.cutover.decommission import decommission_policy, evaluate_decommission
+from harness.cutover.decommission import cutover_documents, decommission_policy, evaluate_decommission
 from harness.cutover.night import Cutover, CutoverResult, books_schema, copy_exports
 from harness.cutover.status import date_status
 from harness.database import open_database
 from harness.errors import CutoverError, HarnessError
-from harness.gate import GateResult, policy_file
+from harness.gate import policy_file
 from harness.history import all_documents
 from harness.ledger.entries import CutoverVerdict
 from harness.progress import Progress
@@ -93,7 +92,7 @@ def cutover(
 
 def _echo_document(config: Config, results: list[CutoverResult], error: str | None) -> None:
     document = {"books_schema": books_schema(config), "dates": [r.to_dict() for r in results], "error": error}
-    click.echo(json.dumps(document, indent=2))
+    echo_json(document)
 
 
 def _publish_date(
@@ -141,7 +140,10 @@ def status(day: date, config_path: Path | None, dsn: str | None, as_json: bool) 
     config = use_config(config_path)
     with open_database(dsn) as database, database.connect() as conn:
         found = date_status(conn, config, day)
-    click.echo(json.dumps(found.to_dict(), indent=2) if as_json else found.text())
+    if as_json:
+        echo_json(found.to_dict())
+    else:
+        click.echo(found.text())
     return EXIT_OK if found.published else EXIT_MISMATCH
 
 
@@ -164,7 +166,10 @@ def books(day: date, schema: str | None, config_path: Path | None, dsn: str | No
     schema = schema or books_schema(use_config(config_path))
     with open_database(dsn) as database, database.connect() as conn:
         found = date_books(conn, schema, day)
-    click.echo(json.dumps(found.to_dict(), indent=2) if as_json else "\n".join(found.lines()))
+    if as_json:
+        echo_json(found.to_dict())
+    else:
+        click.echo("\n".join(found.lines()))
 
 
 @click.command("export")
@@ -204,26 +209,9 @@ def decommission_gate(
     policy = decommission_policy(*tables)
     schema = books_schema(config)
     with open_database(dsn) as database, database.connect() as conn:
-        documents = [d for d in all_documents(conn) if (d.get("cutover") or {}).get("books_schema") == schema]
+        documents = cutover_documents(all_documents(conn), schema)
     result = evaluate_decommission(policy, documents)
-    if as_json:
-        head = {"phase": "decommission", "books_schema": schema, "published_dates": len(documents)}
-        click.echo(json.dumps(gate_json(head, result), indent=2))
-        return EXIT_OK if result.ready else EXIT_MISMATCH
-    click.echo(f"books: {schema}; {len(documents)} published cutover date(s)")
-    for criterion in result.criteria:
-        mark = style.verdict("PASS" if criterion.passed else "FAIL")
-        click.echo(f"{mark}  {criterion.name}: {criterion.figure} (required {criterion.required})")
-    verdict = style.verdict("READY" if result.ready else "NOT READY")
-    click.echo(f"{verdict} to decommission the original system ({len(result.runs)} date(s) in the window)")
-    return EXIT_OK if result.ready else EXIT_MISMATCH
-
-
-def gate_json(head: dict[str, Any], result: GateResult) -> dict[str, Any]:
-    """``harness gate --json``: ``head`` (phase, what was evaluated), then ready, criteria, runs."""
-    return {
-        **head,
-        "ready": result.ready,
-        "criteria": [c.to_dict() for c in result.criteria],
-        "runs": list(result.runs),
-    }
+    head = {"phase": "decommission", "books_schema": schema, "published_dates": len(documents)}
+    heading = f"books: {schema}; {len(documents)} published cutover date(s)"
+    outcome = f"to decommission the original system ({len(result.runs)} date(s) in the window)"
+    return show_gate(result, as_json, head, heading, outcome)

@@ -12,10 +12,10 @@ import click
 
 import reports
 from harness import ledger
-from harness.cli import style
 from harness.cli.common import EXIT_MISMATCH, EXIT_OK, dsn_option
 from harness.cli.config_option import config_option, use_config
-from harness.cli.cutover import decommission_gate, gate_json
+from harness.cli.cutover import decommission_gate
+from harness.cli.gate_output import echo_json, show_gate
 from harness.cli.output import print_summary, write_outputs
 from harness.database import open_database
 from harness.errors import InvalidInput, RunNotFound
@@ -29,10 +29,6 @@ HASH_WIDTH = 15  # "candidate sql" and a space
 JSON_FLAG = click.option(
     "--json", "as_json", is_flag=True, help="One JSON document on stdout instead (docs/json-output.md)."
 )
-
-
-def echo_json(document: dict[str, Any]) -> None:
-    click.echo(json.dumps(document, indent=2))
 
 
 @click.command()
@@ -255,13 +251,6 @@ def gate(
         raise RunNotFound(NO_RUNS)
     pair, documents = select_pair(documents, candidate)
     result = evaluate(policy, documents)
-    if as_json:
-        echo_json(gate_json({"phase": "parallel", "pair": asdict(pair)}, result))
-        return EXIT_OK if result.ready else EXIT_MISMATCH
-    click.echo(f"pair: {pair}; {len(documents)} run(s) of it")
-    for criterion in result.criteria:
-        mark = style.verdict("PASS" if criterion.passed else "FAIL")
-        click.echo(f"{mark}  {criterion.name}: {criterion.figure} (required {criterion.required})")
-    ready = style.verdict("READY" if result.ready else "NOT READY")
-    click.echo(f"{ready} for cutover ({len(result.runs)} run(s) evaluated)")
-    return EXIT_OK if result.ready else EXIT_MISMATCH
+    head = {"phase": "parallel", "pair": asdict(pair)}
+    heading = f"pair: {pair}; {len(documents)} run(s) of it"
+    return show_gate(result, as_json, head, heading, f"for cutover ({len(result.runs)} run(s) evaluated)")

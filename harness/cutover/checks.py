@@ -27,9 +27,9 @@ def columns(conn: Connection, schema: str, table: str) -> list[Column]:
     return [Column(str(n), str(t), bool(k)) for n, t, k in conn.execute(TABLE_COLUMNS, (schema, table))]
 
 
-def table_key(books: list[Column], side: set[str], declared: tuple[str, ...], where: str) -> list[Column]:
-    """The key rows are matched on: [cutover] keys, else the books table's primary key;
-    every column of it in both tables (never a silent subset)."""
+def keyed(books: list[Column], side: set[str], declared: tuple[str, ...], where: str) -> list[Column]:
+    """The books table's columns, ``in_key`` marking the key rows are matched on: [cutover]
+    keys, else the primary key; every column of it in both tables (never a silent subset)."""
     if declared:
         missing = [k for k in declared if k not in {c.name for c in books} or k not in side]
         if missing:
@@ -40,7 +40,7 @@ def table_key(books: list[Column], side: set[str], declared: tuple[str, ...], wh
     key = [c for c in books if c.in_key]
     if not key or any(c.name not in side for c in key):
         raise CutoverError(f"{where} needs a key both sides' tables have: a primary key, or [cutover] keys")
-    return key
+    return books
 
 
 def check_side_rows(

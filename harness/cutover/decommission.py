@@ -40,6 +40,11 @@ def decommission_policy(*tables: dict[str, Any]) -> dict[str, Any]:
     return policy
 
 
+def cutover_documents(documents: list[dict[str, Any]], books_schema: str) -> list[dict[str, Any]]:
+    """The run documents of the cutover dates published into ``books_schema``."""
+    return [d for d in documents if (d.get("cutover") or {}).get("books_schema") == books_schema]
+
+
 def evaluate_decommission(policy: dict[str, Any], documents: list[dict[str, Any]]) -> GateResult:
     """``documents``: the run documents of published cutover dates of one books schema."""
     dated = sorted((d for d in documents if d.get("cutover")), key=lambda d: d["cutover"]["business_date"])

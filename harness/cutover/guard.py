@@ -44,17 +44,25 @@ def guard(
 
 def new_rows(conn: Connection, config: Config, day: date) -> tuple[int, int]:
     """(rows still NEW, rows) of the date in the source's date table."""
-    source = config.source
-    table, column = source.date_table or ("", "")
-    if not table:
+    if config.source.date_table is None:
         raise CutoverError("the config has no date-scoped source table: nothing says what a date's input is")
-    row = conn.execute(
-        sql.SQL("SELECT count(*) FILTER (WHERE status = 'NEW'), count(*) FROM {} WHERE {} = %s").format(
+    counts = statuses(conn, config, day)
+    return counts.get("NEW", 0), sum(counts.values())
+
+
+def statuses(conn: Connection, config: Config, day: date) -> dict[str, int]:
+    """The date's rows in the source's date table, counted by status ({} without such a table)."""
+    source = config.source
+    if source.date_table is None:
+        return {}
+    table, column = source.date_table
+    rows = conn.execute(
+        sql.SQL("SELECT status, count(*) FROM {} WHERE {} = %s GROUP BY 1 ORDER BY 1").format(
             sql.Identifier(source.schema, table), sql.Identifier(column)
         ),
         (day,),
-    ).fetchone()
-    return (int(row[0]), int(row[1])) if row else (0, 0)
+    ).fetchall()
+    return {str(s): int(n) for s, n in rows}
 
 
 def ledger_unmoved(conn: Connection, before: Anchor | None) -> None:

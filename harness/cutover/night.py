@@ -31,9 +31,11 @@ from harness.execution import install_side, schema_exists
 from harness.history import run_document
 from harness.ledger.entries import CutoverPublished, CutoverVerdict
 from harness.ledger.runs import published_dates, read_run
+from harness.manifest import Side
 from harness.progress import Progress
 from harness.run_plan import RunRequest
 from harness.run_start import RunState, drop_run_objects
+from harness.rundoc import build_document
 from harness.runner import Runner
 
 PUBLISH_LOCK = "SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('harness cutover publish'))"
@@ -62,27 +64,31 @@ class CutoverResult:
         }
 
 
+def primary_side(config: Config) -> Side:
+    """The side whose books a cutover date publishes (and whose layout the books have)."""
+    return config.candidate if config.cutover.primary == "candidate" else config.control
+
+
 def books_schema(config: Config) -> str:
-    settings = config.cutover
-    side = config.candidate if settings.primary == "candidate" else config.control
-    return settings.books_schema or side.name
+    return config.cutover.books_schema or primary_side(config).name
 
 
 class Cutover:
     def __init__(self, database: Database, config: Config, progress: Progress) -> None:
         self.database, self.config, self.progress = database, config, progress
         self.books = books_schema(config)
-        self._books_side = config.candidate if config.cutover.primary == "candidate" else config.control
+        self._books_side = primary_side(config)
         self._published = (config.cutover, config.source)
         _check_compared(config)
 
     def process(self, day: date, export_dir: Path | None, out_dir: Path | None = None) -> CutoverResult:
         with self.database.connect() as conn:
             ledger.ensure_ledger(conn)
-            done = published_dates(conn).get((self.books, day.isoformat()))
+            published = published_dates(conn)
+            done = published.get((self.books, day.isoformat()))
             if done is not None:
                 return self._again(done[0], done[1], export_dir)
-            self._check(conn, day)
+            self._check(conn, day, set(published))
             self._ensure_books(conn)
         state = Runner(self.database, self._run_config(), self.progress).run(self._request(day, out_dir))
         with self.database.connect() as conn:
@@ -100,10 +106,9 @@ class Cutover:
         return replace(result, exports=exports, out_dir=state.out_dir)
 
     # ---- before the run ----------------------------------------------------------------------
-    def _check(self, conn: Connection, day: date) -> None:
-        later = sorted(
-            d for (schema, d) in published_dates(conn) if schema == self.books and d > day.isoformat()
-        )
+    def _check(self, conn: Connection, day: date, published: set[tuple[str, str]]) -> None:
+        """``published``: (books schema, date) of every published cutover date."""
+        later = sorted(d for (schema, d) in published if schema == self.books and d > day.isoformat())
         if later:
             raise CutoverError(
                 f"{later[-1]} is already published in {self.books}; a cutover goes forward in date order"
@@ -121,7 +126,7 @@ class Cutover:
                 f"{total - new} of {total} rows of {day} in {table} were processed outside "
                 "the cutover (harness process?); a cutover date must be new to production"
             )
-        elsewhere = sorted({schema for schema, _ in published_dates(conn) if schema != self.books})
+        elsewhere = sorted({schema for schema, _ in published if schema != self.books})
         if elsewhere:
             raise CutoverError(
                 f"the cutover publishes into {', '.join(elsewhere)}, not {self.books}; "
@@ -130,9 +135,7 @@ class Cutover:
 
     def _ensure_books(self, conn: Connection) -> None:
         if not schema_exists(conn, self.books):
-            side = (
-                self.config.candidate if self.config.cutover.primary == "candidate" else self.config.control
-            )
+            side = self._books_side
             self.progress.line(f"installing {side.name} into the books schema {self.books!r}")
             install_side(conn, side, self.books)
 
@@ -160,8 +163,9 @@ class Cutover:
 
     # ---- after the run -----------------------------------------------------------------------
     def _publish(self, conn: Connection, state: RunState, day: date) -> CutoverResult:
-        doc = run_document(conn, state.run_id)
-        executions = {e.label: e for e in read_run(conn, state.run_id).executions}
+        record = read_run(conn, state.run_id)  # one verified read serves the document and executions
+        doc = build_document(record)
+        executions = {e.label: e for e in record.executions}
         failed = {
             s.label: (executions[s.label].error or "failed")
             if s.label in executions

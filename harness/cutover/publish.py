@@ -20,7 +20,7 @@ import psycopg
 from psycopg import sql
 
 from harness.config import SourceConfig
-from harness.cutover.checks import Column, check_side_rows, columns, table_key
+from harness.cutover.checks import Column, check_side_rows, columns, keyed
 from harness.cutover.settings import CutoverSettings
 from harness.database import Connection, first_line
 from harness.errors import CutoverError
@@ -91,11 +91,12 @@ def _table(
     if not books:
         raise CutoverError(f"the books have no table {books_schema}.{table}; fix [cutover] books")
     side: Typed = {c.name: c.type for c in columns(conn, side_schema, table)}
-    key = table_key(books, set(side), declared, f"{books_schema}.{table}")
+    books = keyed(books, set(side), declared, f"{books_schema}.{table}")
+    key = [c for c in books if c.in_key]
     target, origin = sql.Identifier(books_schema, table), sql.Identifier(side_schema, table)
     dated = date_column if date_column in side else None
     check_side_rows(conn, origin, [c.name for c in key], dated, day, table)
-    shared = [replace_key(c, key) for c in books if c.name in side]
+    shared = [c for c in books if c.name in side]
     match = sql.SQL(" AND ").join(
         sql.SQL("b.{} = {}").format(sql.Identifier(c.name), _value(c, side)) for c in key
     )
@@ -111,10 +112,6 @@ def _table(
     return _insert(conn, target, origin, shared, side, match), _update(
         conn, target, origin, shared, side, match
     )
-
-
-def replace_key(column: Column, key: list[Column]) -> Column:
-    return Column(column.name, column.type, any(k.name == column.name for k in key))
 
 
 def _value(c: Column, side: Typed) -> sql.Composable:

@@ -6,9 +6,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from psycopg import sql
-
 from harness.config import Config
+from harness.cutover.guard import statuses
 from harness.cutover.night import books_schema
 from harness.database import Connection
 from harness.ledger import ledger_exists
@@ -64,14 +63,4 @@ def date_status(conn: Connection, config: Config, day: date) -> DateStatus:
 
 
 def _statuses(conn: Connection, config: Config, day: date) -> dict[str, int]:
-    source = config.source
-    if source.date_table is None or not source_exists(conn, source.schema):
-        return {}
-    table, column = source.date_table
-    rows = conn.execute(
-        sql.SQL("SELECT status, count(*) FROM {} WHERE {} = %s GROUP BY 1 ORDER BY 1").format(
-            sql.Identifier(source.schema, table), sql.Identifier(column)
-        ),
-        (day,),
-    ).fetchall()
-    return {str(s): int(n) for s, n in rows}
+    return statuses(conn, config, day) if source_exists(conn, config.source.schema) else {}

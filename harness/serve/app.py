@@ -20,7 +20,7 @@ from harness import ledger
 from harness.config import Config
 from harness.database import Connection, Database, redact
 from harness.errors import DatabaseUnavailable, HarnessError, LedgerError, RunNotFound
-from harness.history import latest_run_id, run_document
+from harness.history import all_documents, latest_run_id, run_document
 from harness.serve import pages
 
 METRICS_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -98,7 +98,8 @@ class Serve:
 
     def gate(self, request: Request) -> Response:
         with self.connection() as conn:
-            gates = [pages.parallel_gate(conn, self.config), pages.decommission_gate(conn, self.config)]
+            documents = all_documents(conn)  # one verified read of the ledger serves both gates
+        gates = [pages.parallel_gate(documents, self.config), pages.decommission_gate(documents, self.config)]
         return page("gate.html", gates=gates)
 
     def metrics(self, request: Request) -> Response:

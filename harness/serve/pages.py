@@ -8,7 +8,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from harness.config import Config
-from harness.cutover.decommission import decommission_policy, evaluate_decommission
+from harness.cutover.decommission import cutover_documents, decommission_policy, evaluate_decommission
 from harness.cutover.night import books_schema
 from harness.database import Connection
 from harness.errors import InvalidInput
@@ -44,9 +44,8 @@ def run_rows(conn: Connection, verdict: str | None, pair: str | None) -> tuple[l
     return [r for r in runs if r.run_id in wanted], None
 
 
-def parallel_gate(conn: Connection, config: Config) -> dict[str, Any]:
+def parallel_gate(documents: list[dict[str, Any]], config: Config) -> dict[str, Any]:
     """``harness gate``: the policy over the latest pair's runs (None if the ledger has none)."""
-    documents = all_documents(conn)
     if not documents:
         return {"phase": "parallel", "what": "no runs recorded yet", "result": None}
     policy = load_policy(None, config.gate, config.path)
@@ -56,11 +55,11 @@ def parallel_gate(conn: Connection, config: Config) -> dict[str, Any]:
     return {"phase": "parallel", "what": what, "pair": asdict(pair), **_result(result)}
 
 
-def decommission_gate(conn: Connection, config: Config) -> dict[str, Any]:
+def decommission_gate(documents: list[dict[str, Any]], config: Config) -> dict[str, Any]:
     """``harness gate --phase decommission``: the criteria over the published cutover dates."""
     policy = decommission_policy(config.gate.get("decommission", {}))
     schema = books_schema(config)
-    documents = [d for d in all_documents(conn) if (d.get("cutover") or {}).get("books_schema") == schema]
+    documents = cutover_documents(documents, schema)
     result = evaluate_decommission(policy, documents)
     what = f"books: {schema}; {len(documents)} published cutover date(s)"
     return {"phase": "decommission", "what": what, "books_schema": schema, **_result(result)}

@@ -55,6 +55,12 @@ def install_chromium() -> None:
 
 def run_chromium(html: Path, tmp_path: Path, *action: str) -> str:
     """Open `html` headless with networking off; the browser's log (console messages included)."""
+    return headless(html.as_uri(), tmp_path, *action).stderr
+
+
+def headless(url: str, tmp_path: Path, *action: str) -> subprocess.CompletedProcess[str]:
+    """``url`` opened in headless chromium with networking off, ``action`` its task (a
+    screenshot, --dump-dom); stdout and the log (console messages included) as it ended."""
     command = [
         chromium(),
         "--headless",
@@ -72,11 +78,11 @@ def run_chromium(html: Path, tmp_path: Path, *action: str) -> str:
         "--enable-logging=stderr",
         "--v=0",
         *action,
-        html.as_uri(),
+        url,
     ]
     done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, f"chromium exited {done.returncode}:\n{done.stderr[-3000:]}"
-    return done.stderr
+    return done
 
 
 def screenshot(doc: dict[str, Any], tmp_path: Path) -> tuple[Path, list[str]]:

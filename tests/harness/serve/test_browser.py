@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import socket
-import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -14,7 +13,7 @@ import uvicorn
 
 from harness.serve import create_app
 from tests.harness.serve.conftest import Recorded
-from tests.reports.test_browser import CONSOLE, chromium
+from tests.reports.test_browser import CONSOLE, headless
 
 
 def _free_port() -> int:
@@ -40,25 +39,7 @@ def base_url(recorded: Recorded) -> Iterator[str]:
 
 
 def dump_dom(url: str, tmp_path: Path) -> tuple[str, list[str]]:
-    command = [
-        chromium(),
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-default-apps",
-        "--disable-extensions",
-        f"--user-data-dir={tmp_path / 'profile'}",
-        "--enable-logging=stderr",
-        "--v=0",
-        "--dump-dom",
-        url,
-    ]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
-    assert done.returncode == 0, f"chromium exited {done.returncode}:\n{done.stderr[-3000:]}"
+    done = headless(url, tmp_path, "--dump-dom")
     return done.stdout, [line for line in done.stderr.splitlines() if CONSOLE.search(line)]
 
 
