@@ -14,7 +14,6 @@ from typing import Any, TypeVar
 
 import click
 
-from harness.cli.common import echo_err
 from harness.config import Config, load_config
 from harness.errors import ConfigError
 
@@ -73,5 +72,7 @@ def describe(path: Path | None, how: str) -> str:
 def use_config(given: Path | None) -> Config:
     """Resolve the config (see the module), say on stderr which it is, and load it."""
     path, how = resolve_config(given)
-    echo_err(describe(path, how))  # silent under -q, like the progress lines
+    # said even under -q: the config decides the entities and the gate's policy, so which
+    # file was picked up (a stray ./harness.toml, say) must never be silent
+    click.echo(describe(path, how), err=True)
     return load_config(path)
