@@ -17,6 +17,7 @@ from comparisons.errors import (
 )
 from comparisons.export import EXPORT_HEADER, load_export_rows
 from comparisons.invariants import InvariantResult, InvariantSpec, check_invariants, parse_invariants
+from comparisons.keylist import KeySink
 from comparisons.result import ColumnStat, Counts, EntityResult, Pattern, Sample, Verdict
 from comparisons.spec import EntitySpec, Normalizer, parse_entity_specs
 
@@ -34,6 +35,7 @@ __all__ = [
     "InvariantQueryError",
     "InvariantResult",
     "InvariantSpec",
+    "KeySink",
     "Normalizer",
     "Pattern",
     "Sample",

@@ -13,6 +13,7 @@ from comparisons.classify import Classified, classify
 from comparisons.connection import Connection
 from comparisons.covering import Coverage, apply_coverage
 from comparisons.detail import run_stage2
+from comparisons.keylist import KeySink, stream_key_list
 from comparisons.patterns import group_patterns, pick_samples
 from comparisons.plan import Plan, build_plan, query_columns
 from comparisons.pushdown import Stage1, run_stage1
@@ -39,8 +40,13 @@ def compare_entity(
     max_detail_rows: int = DEFAULT_MAX_DETAIL_ROWS,
     today: date,
     work_mem: str = DEFAULT_WORK_MEM,
+    key_list: KeySink | None = None,
 ) -> EntityResult:
-    """Compare ``spec`` between the two schemas for ``business_date`` (see the package docs)."""
+    """Compare ``spec`` between the two schemas for ``business_date`` (see the package docs).
+
+    ``key_list``, if given, receives every differing key with its final class, streamed from
+    PostgreSQL before the temp tables go (comparisons.keylist).
+    """
     if max_detail_rows < 0:
         raise ValueError("max_detail_rows must be >= 0")
     schemas = (control_schema, candidate_schema)
@@ -51,6 +57,8 @@ def compare_entity(
         try:
             stage1 = run_stage1(work, max_detail_rows)
             exact, coverage, differences, covered = _decide(work, stage1, entries, today)
+            if key_list is not None:
+                stream_key_list(work, key_list, any_difference=bool(stage1.not_equal))
         finally:
             work.temps.drop(conn)
     counts = _counts(stage1, exact, coverage)

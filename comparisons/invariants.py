@@ -1,6 +1,7 @@
 """Accounting invariants: queries over one side's output that must find no violations.
 
-An invariant ([[invariants]]: name, query or query_file) is a query over a side's tables,
+An invariant ([[invariants]]: name, query or query_file, and an optional one-line
+description for the report's Method section) is a query over a side's tables,
 unqualified, with ``:business_date``, returning one row: violations (a count) and detail
 (text naming the first offenders). It holds when violations is 0.
 """
@@ -20,7 +21,7 @@ from comparisons.connection import Connection
 from comparisons.errors import InvariantQueryError
 from comparisons.qualify import parse_query, render, side_query
 
-INVARIANT_KEYS = ("name", "query", "query_file")
+INVARIANT_KEYS = ("name", "query", "query_file", "description")
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,7 @@ class InvariantSpec:
     query: str
     origin: str = ""
     query_file: str = ""  # the file query was read from, as the config names it ("" inline)
+    description: str = ""  # one line for the report's Method section
 
 
 @dataclass(frozen=True)
@@ -64,7 +66,8 @@ def _invariant(data: dict[str, Any], where: values.Where, base: Traversable | No
         raise where.whole("must be a table")
     values.check_keys(data, INVARIANT_KEYS, where, required=("name",))
     query, query_file = values.query(data, where, base)
-    return InvariantSpec(values.text(data, "name", where), query, str(where), query_file)
+    description = values.text(data, "description", where) if "description" in data else ""
+    return InvariantSpec(values.text(data, "name", where), query, str(where), query_file, description)
 
 
 def check_invariants(

@@ -114,3 +114,14 @@ def catalog_call(name: str, *arguments: exp.Expr) -> exp.Dot:
 
 def render(expression: exp.Expr) -> str:
     return expression.sql(dialect=DIALECT)
+
+
+def referenced_tables(query: exp.Query) -> list[str]:
+    """Unqualified table names a spec query reads (its own CTEs excepted)."""
+    ctes = {cte.alias_or_name for cte in query.find_all(exp.CTE)}
+    names = {
+        t.name
+        for t in query.find_all(exp.Table)
+        if isinstance(t.this, exp.Identifier) and not t.args.get("db") and t.name not in ctes
+    }
+    return sorted(names)

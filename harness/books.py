@@ -24,6 +24,7 @@ from harness.database import Connection
 from harness.drift import DATE_ALIAS, widened_query
 from harness.isolation import SideSpace
 from harness.ledger.entries import BOOKS, Comparison
+from harness.ledger.keys import KeyRecorder, current_recorder
 from harness.reconcile import compare_entity
 
 
@@ -41,12 +42,17 @@ def compare_books(
     spaces: tuple[SideSpace, SideSpace],
     as_of: date,
     max_detail_rows: int,
+    keys: KeyRecorder | None = None,
 ) -> list[Comparison]:
-    """One whole-books result per entity that has a whole-books form, recorded as of ``as_of``."""
+    """One whole-books result per entity that has a whole-books form, recorded as of ``as_of``;
+    its differing keys recorded to ``keys`` (or an enclosing recording block's recorder) with
+    scope books, so they never replace the list of the last date's own comparison."""
+    recorder = keys or current_recorder()
+    books_keys = recorder.books() if recorder else None
     results = []
     for spec in config.entities:
         books = whole_books_spec(spec)
         if books is not None:
-            result = compare_entity(reader, config, books, spaces, as_of, max_detail_rows)
+            result = compare_entity(reader, config, books, spaces, as_of, max_detail_rows, books_keys)
             results.append(replace(result, scope=BOOKS))
     return results

@@ -25,10 +25,12 @@ from comparisons import (
     parse_invariants,
 )
 from comparisons.errors import SpecError
-from harness import source as source_tables
+from comparisons.export import TABLE as EXPORT_TABLE
+from comparisons.qualify import referenced_tables
 from harness.cutover.settings import CutoverSettings, parse_cutover
 from harness.errors import ConfigError
-from harness.manifest import Side, load_side
+from harness.manifest import Side, resolve_side
+from harness.source_config import SourceConfig, check_keys, parse_source
 
 T = TypeVar("T")
 DEFAULT_CONFIG = "default.toml"
@@ -42,44 +44,12 @@ SECTIONS = {
     "invariants",
     "gate",
     "cutover",
+    "report",
 }
-SOURCE_KEYS = {"schema", "reference_tables", "date_scoped_tables", "replay", "opening"}
-OPENING_KEYS = {"table", "from_schema", "date_column"}
+REPORT_KEYS = {"invariants"}
 SIDE_KEYS = {"side"}
 RUN_KEYS = {"phase_timeout", "role_isolation"}
-# The job's own source tables (domain.md), used when a config has no [source] section.
-DEFAULT_DATE_SCOPED = {"insurance_transaction": "business_date"}
-DEFAULT_REFERENCE_TABLES = tuple(t for t in source_tables.TABLES if t not in DEFAULT_DATE_SCOPED)
-
-
-@dataclass(frozen=True)
-class OpeningTable:
-    """Production books before the run's first date, copied into each side (harness.opening)."""
-
-    table: str
-    from_schema: str
-    date_column: str
-
-
-@dataclass(frozen=True)
-class SourceConfig:
-    schema: str
-    reference_tables: tuple[str, ...]
-    date_scoped_tables: dict[str, str]
-    # How a date's input looked before it was processed: table -> column -> SQL expression,
-    # applied to the side copies only (so dates production already processed can be replayed).
-    replay: dict[str, dict[str, str]] = field(default_factory=dict)
-    # Books of earlier dates copied into each side before the first date (harness.opening).
-    opening: tuple[OpeningTable, ...] = ()
-
-    @property
-    def tables(self) -> tuple[str, ...]:
-        return (*self.reference_tables, *self.date_scoped_tables)
-
-    @property
-    def date_table(self) -> tuple[str, str] | None:
-        """(table, date column) of the first date-scoped table: the one a date's rows are counted in."""
-        return next(iter(self.date_scoped_tables.items()), None)
+BUNDLED_WHERE = f"<bundled {DEFAULT_CONFIG}>"
 
 
 @dataclass(frozen=True)
@@ -98,6 +68,23 @@ class Config:
     invariants: tuple[InvariantSpec, ...] = ()
     gate: dict[str, Any] = field(default_factory=dict)
     cutover: CutoverSettings = field(default_factory=CutoverSettings)
+    # What the report calls the [[invariants]] ("accounting invariants" for the bundled pair).
+    invariants_title: str = "invariants"
+
+    @property
+    def bundled(self) -> bool:
+        """The harness's own insurance configuration: the only one its hints may assume."""
+        return self.path == BUNDLED_WHERE
+
+    def source_hint(self, first: object = None, last: object = None) -> str:
+        """What to do about a missing or empty source, in this configuration's own terms."""
+        if self.bundled:
+            dates = f" --from {first} --to {last}" if first and last else ""
+            return f"seed it first (harness seed{dates}) or use --demo"
+        return (
+            f"load the tables [source] declares into schema {self.source.schema!r} first (harness "
+            f"source load FILE.sql|DIR --schema {self.source.schema}), or fix [source] in {self.path}"
+        )
 
     @property
     def query_files(self) -> dict[str, str]:
@@ -121,7 +108,7 @@ def load_config(path: Path | None = None) -> Config:
     """The configuration at ``path``, or the bundled default."""
     if path is None:
         text = files("harness").joinpath(DEFAULT_CONFIG).read_text(encoding="utf-8")
-        return parse_config(text, f"<bundled {DEFAULT_CONFIG}>", base=None, queries=files("harness"))
+        return parse_config(text, BUNDLED_WHERE, base=None, queries=files("harness"))
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
@@ -136,13 +123,14 @@ def parse_config(text: str, where: str, base: Path | None, queries: Traversable 
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{where}: invalid TOML: {exc}") from exc
-    _check_keys(data, SECTIONS, where, "")
-    run = _table(data, "run", where)
-    _check_keys(run, RUN_KEYS, where, "run.")
+    check_keys(data, SECTIONS, where, "")
+    run, report = _table(data, "run", where), _table(data, "report", where)
+    check_keys(run, RUN_KEYS, where, "run.")
+    check_keys(report, REPORT_KEYS, where, "report.")
     config = Config(
         path=where,
         text=text,
-        source=_source(_table(data, "source", where), where),
+        source=parse_source(_table(data, "source", where), where),
         control=_side(data, "control", where, base),
         candidate=_side(data, "candidate", where, base),
         phase_timeout=_number(run.get("phase_timeout", 0), where, "run.phase_timeout"),
@@ -162,9 +150,23 @@ def parse_config(text: str, where: str, base: Path | None, queries: Traversable 
         ),
         gate=_table(data, "gate", where),
         cutover=parse_cutover(_table(data, "cutover", where), where),
+        invariants_title=_title(report.get("invariants", "invariants"), where),
     )
     _check_derived(config.entities, config.source, where)
+    _check_exports(config, where)
     return config
+
+
+def _check_exports(config: Config, where: str) -> None:
+    """An entity over the exported files needs both sides to export: a side without an
+    [export] could otherwise fill that table itself and pass for files it never wrote."""
+    readers = [s.name for s in config.entities if EXPORT_TABLE in referenced_tables(s.parsed)]
+    for label, side in config.sides():
+        if readers and side.export is None:
+            raise ConfigError(
+                f"{where}: entity {readers[0]!r} compares the exported files ({EXPORT_TABLE}), "
+                f"but the {label} ({side.name}) declares no [export] in its manifest"
+            )
 
 
 def _check_derived(entities: tuple[Any, ...], source: SourceConfig, where: str) -> None:
@@ -186,13 +188,6 @@ def _parsed(
         raise ConfigError(str(exc)) from exc
 
 
-def _check_keys(data: dict[str, Any], known: set[str], where: str, prefix: str) -> None:
-    for key in data:
-        if key not in known:
-            hint = ", ".join(sorted(known))
-            raise ConfigError(f"{where}: unknown key '{prefix}{key}' (known here: {hint})")
-
-
 def _table(data: dict[str, Any], key: str, where: str) -> dict[str, Any]:
     value = data.get(key, {})
     if not isinstance(value, dict):
@@ -207,54 +202,21 @@ def _tables(data: dict[str, Any], key: str, where: str) -> list[dict[str, Any]]:
     return value
 
 
-def _source(section: dict[str, Any], where: str) -> SourceConfig:
-    _check_keys(section, SOURCE_KEYS, where, "source.")
-    reference = section.get("reference_tables", list(DEFAULT_REFERENCE_TABLES))
-    scoped = section.get("date_scoped_tables", dict(DEFAULT_DATE_SCOPED))
-    if not isinstance(reference, list) or not all(isinstance(t, str) for t in reference):
-        raise ConfigError(f"{where}: 'source.reference_tables' must be a list of table names")
-    if not isinstance(scoped, dict) or not all(isinstance(c, str) for c in scoped.values()):
-        raise ConfigError(f"{where}: 'source.date_scoped_tables' must map table names to date columns")
-    replay = _replay(section.get("replay", {}), (*reference, *scoped), where)
-    opening = _opening(section.get("opening", []), where)
-    return SourceConfig(str(section.get("schema", "source")), tuple(reference), dict(scoped), replay, opening)
-
-
-def _opening(value: Any, where: str) -> tuple[OpeningTable, ...]:
-    shape = '[{table = "voucher", from_schema = "legacy", date_column = "business_date"}, ...]'
-    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-        raise ConfigError(f"{where}: 'source.opening' must be a list like {shape}")
-    for item in value:
-        if set(item) != OPENING_KEYS or not all(isinstance(v, str) and v for v in item.values()):
-            raise ConfigError(
-                f"{where}: each 'source.opening' entry takes exactly {', '.join(sorted(OPENING_KEYS))}"
-            )
-    return tuple(OpeningTable(v["table"], v["from_schema"], v["date_column"]) for v in value)
-
-
-def _replay(value: Any, tables: tuple[str, ...], where: str) -> dict[str, dict[str, str]]:
-    shape = 'a table of {table = {column = "SQL expression"}}'
-    if not isinstance(value, dict):
-        raise ConfigError(f"{where}: 'source.replay' must be {shape}")
-    for table, columns in value.items():
-        if table not in tables:
-            raise ConfigError(f"{where}: 'source.replay.{table}' is not one of the source tables")
-        if not isinstance(columns, dict) or not all(
-            isinstance(e, str) and e.strip() for e in columns.values()
-        ):
-            raise ConfigError(f"{where}: 'source.replay.{table}' must map columns to SQL expressions")
-    return {t: dict(c) for t, c in value.items()}
+def _title(value: Any, where: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"{where}: 'report.invariants' must be a non-empty name, got {value!r}")
+    return value.strip()
 
 
 def _side(data: dict[str, Any], key: str, where: str, base: Path | None) -> Side:
     section = _table(data, key, where)
-    _check_keys(section, SIDE_KEYS, where, f"{key}.")
-    if "side" not in section or not isinstance(section["side"], str):
-        raise ConfigError(f"{where}: '{key}.side' must name a bundled side or a manifest directory")
-    name = section["side"]
-    if base is not None and ("/" in name or name.startswith(".")):
-        name = str((base / name).resolve())
-    return load_side(name)
+    check_keys(section, SIDE_KEYS, where, f"{key}.")
+    if "side" not in section or not isinstance(section["side"], str) or not section["side"]:
+        raise ConfigError(
+            f"{where}: '{key}.side' must name a manifest directory (relative to the config) "
+            "or a bundled side (bundled:legacy, bundled:enhanced)"
+        )
+    return resolve_side(section["side"], base, f"{where}: '{key}.side'")
 
 
 def _number(value: Any, where: str, key: str) -> float:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import ConfigError
+from harness.readiness import CLEAN, DateEvidence, date_reasons
 
 DEFAULT_POLICY: dict[str, Any] = {
     "min_clean_dates": 5,
@@ -19,7 +20,6 @@ DEFAULT_POLICY: dict[str, Any] = {
     "require_candidate_invariants": True,
 }
 POLICY_KEYS = set(DEFAULT_POLICY)
-CLEAN = {"MATCH", "ACCEPTED"}
 
 
 @dataclass(frozen=True)
@@ -102,7 +102,7 @@ def evaluate(policy: dict[str, Any], documents: list[dict[str, Any]]) -> GateRes
         _accepted_health(policy, documents, "stale", "allow_stale_accepted"),
         _accepted_health(policy, documents, "expired", "allow_expired_accepted"),
         _speedup(policy, latest),
-        _invariants(policy, latest),
+        _invariants(policy, latest, _invariants_title(documents)),
     )
     return GateResult(criteria, tuple(d["run"]["run_id"] for d in documents))
 
@@ -113,26 +113,29 @@ def _latest_by_date(documents: list[dict[str, Any]]) -> dict[str, dict[str, Any]
         # The run's whole books belong to every date of it: rows no date compared, or
         # rewritten after, leave none of its dates clean.
         books = doc.get("books", [])
+        recorded = {row["business_date"] for row in doc["matrix"] if row.get("recorded")}
         for day in doc["run"]["dates"]:
-            results = [c for c in doc["comparisons"] if c["business_date"] == day]
-            if results:
-                results.extend(books)
+            evidence = DateEvidence.of(doc, day)
+            if evidence.results:
                 timing = next((t for t in doc["timings"] if t["business_date"] == day), None)
-                invariants = [i for i in doc["invariants"] if i["business_date"] == day]
                 latest[day] = {
-                    "results": results,
+                    "results": [*evidence.results, *books],
                     "timing": timing,
-                    "invariants": invariants,
-                    "finished": doc["run"]["status"] == "completed",
+                    "invariants": evidence.invariants,
+                    # the date's own rule, the one the run's verdict applied (harness.readiness)
+                    "reasons": date_reasons(evidence) + _books_reasons(books),
+                    "finished": doc["run"]["status"] == "completed" and day in recorded,
                 }
     return dict(sorted(latest.items()))
 
 
+def _books_reasons(books: list[dict[str, Any]]) -> list[str]:
+    return [f"whole books {r['entity']}: {r['verdict']}" for r in books if r["verdict"] not in CLEAN]
+
+
 def _is_clean(day: dict[str, Any]) -> bool:
-    # A date is clean only when something was compared (NO_DATA never is) in a run that
-    # finished: an unfinished run's results are not a verdict.
-    has_data = bool(day["timing"]) and int(day["timing"].get("transactions") or 0) > 0
-    return day["finished"] and has_data and all(r["verdict"] in CLEAN for r in day["results"])
+    # An unfinished run's results are not a verdict.
+    return bool(day["finished"]) and not day["reasons"]
 
 
 def _clean_dates(policy: dict[str, Any], latest: dict[str, dict[str, Any]]) -> Criterion:
@@ -175,7 +178,12 @@ def _speedup(policy: dict[str, Any], latest: dict[str, dict[str, Any]]) -> Crite
     )
 
 
-def _invariants(policy: dict[str, Any], latest: dict[str, dict[str, Any]]) -> Criterion:
+def _invariants_title(documents: list[dict[str, Any]]) -> str:
+    method = documents[-1].get("method", {}) if documents else {}
+    return str(method.get("invariants_title", "invariants"))
+
+
+def _invariants(policy: dict[str, Any], latest: dict[str, dict[str, Any]], title: str) -> Criterion:
     broken = sorted(
         {
             f"{d} {i['name']}"
@@ -189,4 +197,4 @@ def _invariants(policy: dict[str, Any], latest: dict[str, dict[str, Any]]) -> Cr
     figure = f"{checked - len(broken)} of {checked} candidate invariant checks hold"
     if broken:
         figure += f"; broken: {', '.join(broken[:3])}"
-    return Criterion("accounting invariants hold on the candidate", passed, figure, "all")
+    return Criterion(f"{title} hold on the candidate", passed, figure, "all")

@@ -19,11 +19,11 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from harness.config import SourceConfig
 from harness.database import Connection
 from harness.errors import IsolationError
 from harness.fingerprint import Fingerprint, fingerprint
 from harness.manifest import Side
+from harness.source_config import SourceConfig
 
 COPY_TABLE = sql.SQL(
     "CREATE TABLE {} (LIKE {} INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING INDEXES "
@@ -145,8 +145,8 @@ def _copy_table(
         conn.execute(COPY_TABLE.format(target, origin))
     except psycopg.errors.UndefinedTable as exc:
         raise IsolationError(
-            f"source table {source_schema}.{table} does not exist; seed the source "
-            "(harness seed) or fix [source] in the config"
+            f"source table {source_schema}.{table} does not exist; load it into schema "
+            f"{source_schema!r} first or fix [source] in the config"
         ) from exc
     where: sql.Composable = sql.SQL("")
     if date_column:

@@ -16,6 +16,7 @@ from harness.errors import SideError
 
 MANIFEST = "manifest.toml"
 BUNDLED_SIDES = ("legacy", "enhanced")
+BUNDLED_PREFIX = "bundled:"
 KNOWN_KEYS = {
     "name",
     "description",
@@ -69,6 +70,34 @@ def read_text(path: Path) -> str:
         return path.read_text(encoding="utf-8")
     except OSError as exc:
         raise SideError(f"cannot read {path}: {exc.strerror}") from exc
+
+
+def resolve_side(reference: str, base: Path | None, where: str) -> Side:
+    """The side a config names: ``bundled:<name>`` for the harness's own, anything else a
+    directory relative to the config at ``base`` (the bundled config, ``base`` None, may
+    also say plain ``legacy`` / ``enhanced``)."""
+    if reference.startswith(BUNDLED_PREFIX):
+        name = reference.removeprefix(BUNDLED_PREFIX)
+        if name not in BUNDLED_SIDES:
+            known = ", ".join(BUNDLED_PREFIX + s for s in BUNDLED_SIDES)
+            raise SideError(f"{where}: no bundled side {name!r}; the bundled sides are {known}")
+        return load_side(name)
+    if base is None:
+        return load_side(reference)
+    path = (base / reference).resolve()
+    if reference in BUNDLED_SIDES:
+        if (path / MANIFEST).is_file():
+            raise SideError(
+                f"{where}: {reference!r} could mean the bundled side ({BUNDLED_PREFIX}{reference}) or the "
+                f"directory {path}; write {BUNDLED_PREFIX}{reference} or ./{reference}"
+            )
+        raise SideError(
+            f"{where}: {reference!r} is not a directory beside the config ({path}); "
+            f"for the harness's own side write {BUNDLED_PREFIX}{reference}"
+        )
+    if not (path / MANIFEST).is_file() and not path.is_file():
+        raise SideError(f"{where}: {reference!r} is not a side: {path} holds no {MANIFEST}")
+    return load_side(str(path))
 
 
 def load_side(name_or_path: str) -> Side:

@@ -17,12 +17,12 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from harness.config import OpeningTable
 from harness.database import Connection, first_line
 from harness.errors import IsolationError
 from harness.fingerprint import fingerprint
 from harness.isolation import SideSpace
 from harness.source import set_search_path
+from harness.source_config import OpeningTable
 
 STAGED = "harness_opening"
 COLUMNS = """

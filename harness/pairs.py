@@ -38,10 +38,17 @@ class Pair:
 
 
 def select_pair(
-    documents: list[dict[str, Any]], candidate: str | None = None
+    documents: list[dict[str, Any]], candidate: str | None = None, config_sha256: str | None = None
 ) -> tuple[Pair, list[dict[str, Any]]]:
-    """The pair of the latest run (of ``candidate``, a side name or hash prefix), and its runs."""
+    """The pair of the latest run (of ``candidate``, a side name or hash prefix), and its runs.
+
+    With ``config_sha256`` (the config the command was given), the latest run made with
+    that config decides the pair when there is one: another config's runs, such as a
+    planted-defect candidate's, never stand in for it.
+    """
     chosen = [d for d in documents if candidate is None or _is_candidate(d, candidate)]
+    same_config = [d for d in chosen if d["provenance"]["config"]["sha256"] == config_sha256]
+    chosen = same_config or chosen
     if not chosen:
         raise InvalidInput(f"no run in the ledger has the candidate {candidate!r}; see 'harness history'")
     pair = Pair.of(chosen[-1])

@@ -14,7 +14,6 @@ from collections.abc import Iterable
 from importlib.resources import files
 
 from psycopg import sql
-from sqlglot import exp
 
 from harness.database import Connection, Database
 from harness.isolation import Login, SideSpace
@@ -45,17 +44,6 @@ def connect_reader(database: Database, login: Login | None) -> Connection:
     conn = database.connect_as(login.role, login.password) if login else database.connect()
     conn.execute("SELECT pg_catalog.set_config('search_path', %s, false)", (PINNED_SEARCH_PATH,))
     return conn
-
-
-def referenced_tables(query: exp.Query) -> list[str]:
-    """Unqualified table names a spec query reads (its own CTEs excepted)."""
-    ctes = {cte.alias_or_name for cte in query.find_all(exp.CTE)}
-    names = {
-        t.name
-        for t in query.find_all(exp.Table)
-        if isinstance(t.this, exp.Identifier) and not t.args.get("db") and t.name not in ctes
-    }
-    return sorted(names)
 
 
 def refused_relations(conn: Connection, space: SideSpace, tables: list[str]) -> str | None:

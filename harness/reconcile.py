@@ -18,13 +18,14 @@ from psycopg import sql
 
 import comparisons
 from comparisons.export import TABLE as EXPORT_TABLE
-from comparisons.qualify import parse_query
+from comparisons.qualify import parse_query, referenced_tables
 from comparisons.result import Verdict
 from harness.config import Config
 from harness.database import Connection, first_line
 from harness.isolation import SideSpace
 from harness.ledger.entries import Comparison, DateFinished
-from harness.reader import RELATIONS, referenced_tables, refused_relations
+from harness.ledger.keys import KeyRecorder, current_recorder
+from harness.reader import RELATIONS, refused_relations
 from harness.side_execution import Execution
 from harness.source import rows_on_date
 
@@ -38,7 +39,7 @@ class DateOutcome:
     business_date: date
     results: tuple[Comparison, ...]
     invariants: tuple[dict[str, Any], ...]
-    transactions: int
+    input_rows: int | None  # of the config's unit on the date; None when it declares none
 
     def with_rewritten(self, rewritten: list[Comparison]) -> DateOutcome:
         """The outcome plus results of earlier dates this date's processing rewrote."""
@@ -50,7 +51,7 @@ class DateOutcome:
     def finished(self, compare_seconds: float, drift_seconds: float = 0.0) -> DateFinished:
         return DateFinished(
             business_date=self.business_date.isoformat(),
-            transactions=self.transactions,
+            input_rows=self.input_rows,
             verdicts=dict(self.verdicts()),
             invariants=list(self.invariants),
             compare_seconds=compare_seconds,
@@ -65,11 +66,13 @@ class DateOutcome:
 
 
 def load_exports(admin: Connection, executions: dict[str, Execution]) -> dict[str, Execution]:
-    """Load each side's export files for the comparison; a side whose files do not load fails."""
+    """Load each side's export files for the comparison (sides declaring an export only);
+    a side whose files do not load fails."""
     loaded = {}
     for label, execution in executions.items():
         loaded[label] = execution
-        if execution.failed:
+        # No table a side did not ask for: only a side that declares an export has one.
+        if execution.failed or execution.space.side.export is None:
             continue
         try:
             with admin.transaction():
@@ -99,34 +102,35 @@ def compare_date(
     max_detail_rows: int,
 ) -> DateOutcome:
     control = spaces[0]
-    transactions = _transactions(reader, config, control.schema, day)
+    input_rows = _input_rows(reader, config, control.schema, day)
     failures = [e for e in executions.values() if e.failed]
     if failures:
         error = "; ".join(str(e.error) for e in failures)
         results = tuple(
             Comparison.failed(day.isoformat(), s.name, list(s.key), error) for s in config.entities
         )
-        return DateOutcome(day, results, (), transactions)
+        return DateOutcome(day, results, (), input_rows)
     results = tuple(
         compare_entity(reader, config, spec, spaces, day, max_detail_rows) for spec in config.entities
     )
-    results = no_output(results, _inputs(reader, config, control.schema, day), transactions)
+    results = no_output(results, _inputs(reader, config, control.schema, day), input_rows or 0)
     invariants = tuple(inv for space in spaces for inv in _invariants(reader, config, space, day))
-    return DateOutcome(day, results, invariants, transactions)
+    return DateOutcome(day, results, invariants, input_rows)
 
 
 def no_output(
-    results: tuple[Comparison, ...], inputs: dict[str, int], transactions: int
+    results: tuple[Comparison, ...], inputs: dict[str, int], unit_rows: int
 ) -> tuple[Comparison, ...]:
     """Entities empty on both sides although the date had the input they are made from.
 
     ``inputs`` maps an entity to the input rows it derives from (declared ``derived_from``);
-    whatever the config declares, every entity empty while the date had input is NO_OUTPUT.
+    whatever the config declares, every entity empty while the date had input of its unit
+    (``unit_rows``) is NO_OUTPUT.
     """
     everything_empty = bool(results) and all(_empty(r) for r in results)
     marked = []
     for r in results:
-        rows = inputs.get(r.entity, transactions if everything_empty else 0)
+        rows = inputs.get(r.entity, unit_rows if everything_empty else 0)
         if rows and _empty(r) and r.verdict is Verdict.MATCH:
             reason = f"both sides processed 0 of {rows} input row(s): nothing to compare"
             r = replace(r, verdict=Verdict.NO_OUTPUT, error=reason)
@@ -160,9 +164,12 @@ def compare_entity(
     spaces: tuple[SideSpace, SideSpace],
     day: date,
     max_detail_rows: int,
+    keys: KeyRecorder | None = None,
 ) -> Comparison:
+    """One entity's result; its differing keys recorded to ``keys`` (else to the recorder of
+    an enclosing ``harness.ledger.keys.recording`` block; with neither, not recorded)."""
     started = time.perf_counter()
-    result = _compare_entity(reader, config, spec, spaces, day, max_detail_rows)
+    result = _compare_entity(reader, config, spec, spaces, day, max_detail_rows, keys or current_recorder())
     return replace(result, seconds=time.perf_counter() - started)
 
 
@@ -173,6 +180,7 @@ def _compare_entity(
     spaces: tuple[SideSpace, SideSpace],
     day: date,
     max_detail_rows: int,
+    keys: KeyRecorder | None = None,
 ) -> Comparison:
     control, candidate = spaces
     tables = referenced_tables(spec.parsed)
@@ -189,6 +197,7 @@ def _compare_entity(
             config.accepted_differences,
             max_detail_rows=max_detail_rows,
             today=date.today(),
+            key_list=keys.sink(spec.name, len(spec.key), day) if keys else None,
         )
     except (comparisons.ComparisonError, psycopg.Error) as exc:
         # The comparison itself could not run (a spec query fails on these sides' tables):
@@ -219,8 +228,8 @@ def _invariants(reader: Connection, config: Config, space: SideSpace, day: date)
     return [{**r.to_dict(), "label": space.label} for r in results]
 
 
-def _transactions(reader: Connection, config: Config, schema: str, day: date) -> int:
-    if config.source.date_table is None:
-        return 0
-    table, column = config.source.date_table
-    return rows_on_date(reader, schema, table, column, day)
+def _input_rows(reader: Connection, config: Config, schema: str, day: date) -> int | None:
+    unit = config.source.unit
+    if unit is None:
+        return None
+    return rows_on_date(reader, schema, unit.table, config.source.date_scoped_tables[unit.table], day)

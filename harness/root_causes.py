@@ -177,7 +177,7 @@ def _rank(cause: RootCause, ranks: dict[str, int]) -> int:
 
 # ---- the one-line text ---------------------------------------------------------------------
 def _text(group: list[Finding], ranks: dict[str, int], lineage: Lineage) -> str:
-    """'<head values>: <what differs there>, which flows to <name> <values>: <rows there>'."""
+    """'<name> <values>: <what differs there>, which flows to <name> <values>: <rows there>'."""
     by_primary: dict[str, list[Finding]] = {}
     for finding in group:
         primary = min((name for name, _ in finding.links), key=lambda n: ranks.get(n, len(ranks)))
@@ -189,7 +189,7 @@ def _text(group: list[Finding], ranks: dict[str, int], lineage: Lineage) -> str:
         values = sorted({v for f in findings for n, v in f.links if n == name})
         single = {f.entity: lineage.get(f.entity, {}).get(name) for f in findings} if len(values) == 1 else {}
         rows = _rows(findings, single, with_change=i == 0)
-        head = _listed(values) if i == 0 else f"which flows to {name} {_listed(values)}"
+        head = f"{name} {_listed(values)}" if i == 0 else f"which flows to {name} {_listed(values)}"
         parts.append(f"{head}: {rows}")
     return ", ".join(parts)
 

@@ -30,6 +30,7 @@ from harness.isolation import (
 )
 from harness.ledger.entries import RunResumed, RunStarted, RunStatus
 from harness.ledger.runs import read_run
+from harness.method import method_of
 from harness.progress import Progress
 from harness.provenance import current_user, harness_commit, server_record, side_record
 from harness.run_plan import RunPlan
@@ -90,14 +91,17 @@ class RunStart:
         source = self.config.source
         if not dates:
             raise InvalidInput("no business dates given; use --from/--to or --dates")
-        if source.date_table is None:
-            return
-        table, column = source.date_table
-        if not dates_present(conn, source.schema, table, column, list(dates)):
-            first, last = min(dates), max(dates)
+        first, last = min(dates), max(dates)
+        hint = self.config.source_hint(first, last)
+        tables = [source.unit.table] if source.unit else list(source.date_scoped_tables)
+        for table in tables:
+            column = source.date_scoped_tables[table]
+            if dates_present(conn, source.schema, table, column, list(dates), hint):
+                return
+        if tables:
+            where = " or ".join(f"{source.schema}.{t}" for t in tables)
             raise InvalidInput(
-                f"no rows in {source.schema}.{table} for any of the {len(dates)} date(s) {first}..{last}; "
-                f"seed them first (harness seed --from {first} --to {last}) or use --demo"
+                f"no rows in {where} for any of the {len(dates)} date(s) {first}..{last}; {hint}"
             )
 
     def isolate(self, conn: Connection, state: RunState, plan: RunPlan) -> dict[str, Any]:
@@ -168,6 +172,9 @@ class RunStart:
             setup_seconds=seconds,
             entities=[spec.name for spec in self.config.entities],
             lineage={spec.name: dict(spec.lineage) for spec in self.config.entities if spec.lineage},
+            unit=self.config.source.unit.to_dict() if self.config.source.unit else None,
+            invariants_title=self.config.invariants_title,
+            method=method_of(self.config),
         )
 
     def _same_as_started(self, started: RunStarted) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 from comparisons.result import Verdict
 from harness.ledger.entries import RunStatus
 from harness.ledger.runs import RunRecord
+from harness.readiness import DateEvidence, date_reasons
 from harness.root_causes import root_causes
 from reports.schema import SCHEMA_VERSION  # the run document's, one definition with its schema
 
@@ -27,14 +28,15 @@ def build_document(record: RunRecord) -> dict[str, Any]:
     dates_done = [d.to_body() for d in record.dates]
     end = record.finished.to_body() if record.finished else None
     entity_names = _entities(comparisons)
-    return {
+    doc = {
         "schema_version": SCHEMA_VERSION,
         "run": _run(record),
-        "verdict": verdict(record),
+        "unit": start["unit"],
+        "method": start["method"],
         "sides": start["sides"],
         "isolation": start["isolation"],
         "entities": entity_names,
-        "matrix": _matrix(start["dates"], entity_names, comparisons),
+        "matrix": _matrix(start["dates"], entity_names, comparisons, dates_done),
         "timings": _timings(start["dates"], executions, dates_done),
         "phase_names": _phase_names(executions),
         "root_causes": [cause.to_dict() for cause in root_causes(comparisons, start["lineage"])],
@@ -46,6 +48,7 @@ def build_document(record: RunRecord) -> dict[str, Any]:
         # the run was a cutover date and was published (harness.cutover), else None
         "cutover": record.cutover.to_body() if record.cutover else None,
     }
+    return {**doc, "verdict": verdict(record, doc)}
 
 
 def _run(record: RunRecord) -> dict[str, Any]:
@@ -65,22 +68,16 @@ def _run(record: RunRecord) -> dict[str, Any]:
     }
 
 
-def verdict(record: RunRecord) -> dict[str, Any]:
-    """READY only for a finished, complete run in which everything matched or was accepted."""
+def verdict(record: RunRecord, doc: dict[str, Any]) -> dict[str, Any]:
+    """READY only for a finished, complete run in which every recorded date is clean
+    (harness.readiness, the gate's own rule) and the whole books matched."""
     counts = Counter(str(c.verdict) for c in record.comparisons)
-    quiet = READY_VERDICTS | {Verdict.NO_OUTPUT}  # NO_OUTPUT is said once per date, below
-    reasons = [_reason(c.to_body()) for c in record.comparisons if c.verdict not in quiet]
+    reasons = [
+        reason
+        for d in record.dates
+        for reason in date_reasons(DateEvidence.of(doc, d.business_date), describe=_reason)
+    ]
     reasons.extend(_reason(c.to_body()) for c in record.books if c.verdict not in READY_VERDICTS)
-    reasons.extend(
-        sorted(
-            {
-                f"{c.business_date}: NO_OUTPUT: {c.error}"
-                for c in record.comparisons
-                if c.verdict is Verdict.NO_OUTPUT
-            }
-        )
-    )
-    reasons.extend(_data_reasons(record))
     missing = _missing(record)
     if record.finished is not None and record.status is not RunStatus.COMPLETED:
         reasons.append(f"run {record.status}")
@@ -118,19 +115,6 @@ def _missing(record: RunRecord) -> list[str]:
     return missing
 
 
-def _data_reasons(record: RunRecord) -> list[str]:
-    reasons = [
-        f"{d.business_date}: NO_DATA: no input rows in the source for this date, nothing to compare"
-        for d in record.dates
-        if d.transactions == 0
-    ]
-    for d in record.dates:
-        for inv in d.invariants:
-            if inv["label"] == "candidate" and not inv["holds"]:
-                reasons.append(f"{d.business_date} candidate invariant broken: {inv['name']}")
-    return reasons
-
-
 def _reason(result: dict[str, Any]) -> str:
     when = result["business_date"]
     if result.get("scope") == "books":
@@ -159,11 +143,16 @@ def _entities(comparisons: list[dict[str, Any]]) -> list[str]:
     return names
 
 
-def _matrix(dates: list[str], entities: list[str], comparisons: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _matrix(
+    dates: list[str], entities: list[str], comparisons: list[dict[str, Any]], dates_done: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
     found = {(c["business_date"], c["entity"]): c["verdict"] for c in comparisons}
+    rows = {d["business_date"]: d["input_rows"] for d in dates_done}
     return [
         {
             "business_date": d,
+            "input_rows": rows.get(d),
+            "recorded": d in rows,  # the date's processing and comparison finished
             "cells": [{"entity": e, "verdict": found.get((d, e), "NOT RUN")} for e in entities],
         }
         for d in dates
@@ -174,20 +163,20 @@ def _timings(
     dates: list[str], executions: list[dict[str, Any]], dates_done: list[dict[str, Any]]
 ) -> list[dict[str, Any]]:
     by_key = {(e["business_date"], e["label"]): e for e in executions}
-    transactions = {d["business_date"]: d.get("transactions", 0) for d in dates_done}
+    input_rows = {d["business_date"]: d["input_rows"] for d in dates_done}
     rows = []
     for day in dates:
         control, candidate = by_key.get((day, "control")), by_key.get((day, "candidate"))
         if control is None and candidate is None:
             continue
-        count = transactions.get(day, 0)
+        count = input_rows.get(day)
         rows.append(
             {
                 "business_date": day,
                 "control": _side_timing(control),
                 "candidate": _side_timing(candidate),
                 "speedup": _speedup(control, candidate),
-                "transactions": count,
+                "input_rows": count,
                 "throughput": {
                     label: _rate(count, ex) for label, ex in (("control", control), ("candidate", candidate))
                 },
@@ -208,8 +197,8 @@ def _speedup(control: dict[str, Any] | None, candidate: dict[str, Any] | None) -
     return round(float(control["seconds"]) / float(candidate["seconds"]), 2) if candidate["seconds"] else None
 
 
-def _rate(count: int, execution: dict[str, Any] | None) -> float | None:
-    if not execution or execution["status"] == "FAILED" or not execution["seconds"]:
+def _rate(count: int | None, execution: dict[str, Any] | None) -> float | None:
+    if count is None or not execution or execution["status"] == "FAILED" or not execution["seconds"]:
         return None
     return round(count / float(execution["seconds"]), 1)
 

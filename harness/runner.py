@@ -28,6 +28,7 @@ from harness.config import Config
 from harness.database import Connection, Database, redact
 from harness.drift import DriftCheck
 from harness.ledger.entries import Comparison, RunFinished, RunStatus
+from harness.ledger.keys import KeyRecorder, recording
 from harness.ledger.runs import RunRecord
 from harness.orphans import find_orphans
 from harness.progress import Progress
@@ -83,9 +84,10 @@ class Runner:
                 started = time.perf_counter()
                 executions = load_exports(conn, executions)
                 grant_reader(conn, state.reader, state.spaces)
-                outcome = compare_date(
-                    reader, self.config, state.spaces, day, executions, plan.max_detail_rows
-                )
+                with recording(KeyRecorder(conn, state.run_id)):  # each entity's differing keys
+                    outcome = compare_date(
+                        reader, self.config, state.spaces, day, executions, plan.max_detail_rows
+                    )
                 checked = time.perf_counter()
                 outcome = outcome.with_rewritten(drift.after(reader, day, outcome.results))
                 seconds = (time.perf_counter() - started, time.perf_counter() - checked)
@@ -98,7 +100,14 @@ class Runner:
         """The whole books as the run left them, once the last date is recorded (harness.books)."""
         self.progress.status("whole books: comparing every entity over all its rows")
         started = time.perf_counter()
-        books = compare_books(reader, self.config, state.spaces, state.dates[-1], plan.max_detail_rows)
+        books = compare_books(
+            reader,
+            self.config,
+            state.spaces,
+            state.dates[-1],
+            plan.max_detail_rows,
+            KeyRecorder(conn, state.run_id).books(),
+        )
         state.books_seconds = time.perf_counter() - started
         ledger.append_all(conn, state.run_id, books)
         verdicts = Counter(str(b.verdict) for b in books)

@@ -9,8 +9,6 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from harness.source import rows_on_date
-
 STATUS_COUNTS = sql.SQL(
     "SELECT count(*), count(*) FILTER (WHERE status = 'PROCESSED'), "
     "count(*) FILTER (WHERE status = 'ERROR'), count(*) FILTER (WHERE status = 'NEW') "
@@ -43,10 +41,6 @@ class DateCounts:
             "pending": self.pending,
             "outputs": dict(self.outputs),
         }
-
-
-def transaction_count(conn: psycopg.Connection[tuple[Any, ...]], source_schema: str, day: date) -> int:
-    return rows_on_date(conn, source_schema, "insurance_transaction", "business_date", day)
 
 
 def date_counts(

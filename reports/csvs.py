@@ -1,9 +1,16 @@
-"""CSV evidence: the examined mismatches of each entity, one file per entity with sampled rows.
+"""CSV evidence of each entity's mismatches: the complete list, and the sampled rows.
 
-Columns: business_date, entity, the entity's key columns, kind, differing (columns joined by
-';'), accepted_by, then control_<column> and candidate_<column> for every column a sample
-shows. Every value is quoted; NULL is an empty unquoted field (PostgreSQL's COPY CSV rule),
-so NULL and the empty string stay distinguishable.
+``mismatches/<entity>.csv`` lists every differing key of the run's dates (streamed from the
+ledger database by the caller of ``write_reports``; see reports.writer). Its columns:
+business_date, entity, the entity's key columns, kind, differing (columns joined by ';'),
+accepted_by.
+
+``mismatches/<entity>.samples.csv``, rendered here from the run document, holds the sampled
+rows only (at most max_detail_rows keys were examined): the same columns, then
+control_<column> and candidate_<column> for every column a sample shows.
+
+In both, every value is quoted; NULL is an empty unquoted field (PostgreSQL's COPY CSV
+rule), so NULL and the empty string stay distinguishable.
 """
 
 from __future__ import annotations
@@ -16,13 +23,29 @@ FIXED = ("business_date", "entity")
 
 
 def csv_name(entity: str) -> str:
-    """The file name of an entity's CSV: 'gl_entries' -> 'gl_entries.csv'."""
+    """The file name of an entity's complete list: 'gl_entries' -> 'gl_entries.csv'."""
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", entity) + ".csv"
 
 
+def samples_name(entity: str) -> str:
+    """The file name of an entity's sampled rows: 'gl_entries' -> 'gl_entries.samples.csv'."""
+    return csv_name(entity).removesuffix(".csv") + ".samples.csv"
+
+
+def differing_entities(doc: dict[str, Any]) -> list[str]:
+    """The run's entities with at least one differing key on its dates (accepted or not)."""
+    differing = {
+        c["entity"]
+        for c in doc["comparisons"]
+        if c.get("counts") and c["counts"]["accepted"] + c["counts"]["unexplained"]
+    }
+    return [entity for entity in doc["entities"] if entity in differing]
+
+
 def render_mismatch_csvs(doc: dict[str, Any]) -> dict[str, str]:
-    """File name -> CSV text, for every entity of the run with sampled rows, in the run's entity order."""
-    return {csv_name(entity): text for entity, text in entity_csvs(doc).items()}
+    """File name -> sampled rows' CSV text, for every entity of the run with sampled rows, in
+    the run's entity order."""
+    return {samples_name(entity): text for entity, text in entity_csvs(doc).items()}
 
 
 def entity_csvs(doc: dict[str, Any]) -> dict[str, str]:

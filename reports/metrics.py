@@ -24,8 +24,8 @@ harness_phase_seconds{side,phase}                   harness-timed phase time ove
 harness_phase_rows{side,phase}                      rows a phase wrote over the dates
 harness_logged_phase_seconds{side,phase}            phase time the side logged itself
 harness_speedup_median, harness_speedup_min         of the dates' control / candidate seconds
-harness_transactions                                transactions of the recorded dates
-harness_throughput_per_second{side}                 transactions per second of the dates a side ran
+harness_input_rows{unit}                            input rows ([source] unit) of the recorded dates
+harness_throughput_per_second{side,unit}            input rows per second of the dates a side ran
 harness_rows_compared{entity,side}                  rows of an entity on a side over the dates
 harness_rows{entity,outcome}                        keys of an entity by comparison outcome
 """
@@ -185,25 +185,29 @@ def _timing_families(doc: dict[str, Any]) -> list[Family]:
     side_failed = Family("harness_side_failed_dates", "Business dates on which the side failed.")
     throughput = Family(
         "harness_throughput_per_second",
-        "Transactions per second of one side over the recorded dates on which it did not fail.",
+        "Input rows ([source] unit) per second of one side over the recorded dates on which it did not fail.",
     )
-    timings = doc["timings"]
+    timings, unit = doc["timings"], doc["unit"]
     for side in SIDES:
         ran = [t for t in timings if t[side] is not None]
         side_seconds.add({"side": side}, _sum(t[side]["seconds"] for t in ran))
         side_failed.add({"side": side}, sum(t[side]["status"] == "FAILED" for t in ran))
         rated = [t for t in ran if t["throughput"][side] is not None]
         seconds = _sum(t[side]["seconds"] for t in rated)
-        count = _sum(t["transactions"] for t in rated)
-        throughput.add({"side": side}, round(count / seconds, 1) if seconds else None)
+        count = _sum(t["input_rows"] for t in rated)
+        if unit:
+            throughput.add(
+                {"side": side, "unit": unit["label"]}, round(count / seconds, 1) if seconds else None
+            )
     speedups = [t["speedup"] for t in timings if t["speedup"] is not None]
     median = Family("harness_speedup_median", "Median over the dates of control seconds / candidate seconds.")
     median.add({}, statistics.median(speedups) if speedups else None)
     slowest = Family("harness_speedup_min", "Lowest over the dates of control seconds / candidate seconds.")
     slowest.add({}, min(speedups) if speedups else None)
-    transactions = Family("harness_transactions", "Transactions of the recorded business dates.")
-    transactions.add({}, int(_sum(t["transactions"] for t in timings)))
-    return [side_seconds, side_failed, *_phase_families(doc), median, slowest, transactions, throughput]
+    input_rows = Family("harness_input_rows", "Rows of the unit of work of the recorded business dates.")
+    if unit:
+        input_rows.add({"unit": unit["label"]}, int(_sum(t["input_rows"] for t in timings)))
+    return [side_seconds, side_failed, *_phase_families(doc), median, slowest, input_rows, throughput]
 
 
 def _phase_families(doc: dict[str, Any]) -> list[Family]:

@@ -58,9 +58,29 @@ def build(doc: dict[str, Any]) -> dict[str, Any]:
         "count_columns": COUNT_COLUMNS,
         "flagged": FLAGGED,
         "invariants": _invariants(doc["invariants"]),
+        "method": _method(doc),
         "accepted": _accepted(doc["accepted_differences"]),
         "provenance": _provenance(doc),
     }
+
+
+def _method(doc: dict[str, Any]) -> dict[str, Any]:
+    """The config's rules as the run recorded them; a run from before they were recorded
+    lists the invariants it checked by name."""
+    method = doc["method"]
+    names = list(dict.fromkeys(i["name"] for i in doc["invariants"]))
+    return {
+        "unit": doc["unit"],
+        "title": method.get("invariants_title", "invariants"),
+        "entities": [_method_entity(e) for e in method.get("entities", [])],
+        "invariants": method.get("invariants") or [{"name": n, "description": ""} for n in names],
+    }
+
+
+def _method_entity(entity: dict[str, Any]) -> dict[str, Any]:
+    tolerances = ", ".join(f"{c} ±{n} minor unit(s)" for c, n in entity["tolerances"].items())
+    normalizers = ", ".join(f"{c}: {rule}" for c, rule in entity["normalizers"].items())
+    return {**entity, "tolerances": tolerances, "normalizers": normalizers}
 
 
 def _duration(run: dict[str, Any]) -> float | None:

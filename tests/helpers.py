@@ -21,3 +21,12 @@ def invoke(capsys: pytest.CaptureFixture[str], *argv: str) -> CliResult:
     code = run(list(argv))
     captured = capsys.readouterr()
     return CliResult(code, captured.out, captured.err)
+
+
+# The bundled pair's [source] section, for test configs that describe their own entities.
+BUNDLED_SOURCE = """[source]
+schema = "source"
+reference_tables = ["ledger", "accounting_period", "broker", "policy", "tax_rate", "fx_rate", "account", "posting_rule"]
+date_scoped_tables = { insurance_transaction = "business_date" }
+unit = { table = "insurance_transaction", label = "transactions" }
+"""

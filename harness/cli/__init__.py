@@ -20,6 +20,7 @@ from harness.cli.process import process
 from harness.cli.run import run_command
 from harness.cli.seed import seed_command
 from harness.cli.serve import serve
+from harness.cli.source import source
 from harness.cli.style import color_setting
 from harness.database import first_line, redact
 from harness.errors import HarnessError
@@ -64,6 +65,7 @@ cli.add_command(status)
 cli.add_command(books)
 cli.add_command(export)
 cli.add_command(serve)
+cli.add_command(source)
 for command in (run_command, history, show, verify_ledger, report, gate):
     cli.add_command(command)
 

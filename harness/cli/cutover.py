@@ -15,11 +15,12 @@ from harness.cli.gate_output import echo_json, show_gate
 from harness.cli.output import write_outputs
 from harness.cli.process import batch_dates
 from harness.config import Config
-from harness.cutover.books import date_books
+from harness.cutover.books import date_books, holds_journal_books
 from harness.cutover.decommission import cutover_documents, decommission_policy, evaluate_decommission
 from harness.cutover.night import Cutover, CutoverResult, books_schema, copy_exports
 from harness.cutover.status import date_status
 from harness.database import open_database
+from harness.entity_counts import entity_counts
 from harness.errors import CutoverError, HarnessError
 from harness.gate import policy_file
 from harness.history import all_documents
@@ -99,7 +100,10 @@ def _publish_date(
     night: Cutover, day: date, export_dir: Path | None, out_dir: Path | None, as_json: bool
 ) -> CutoverResult:
     result = night.process(day, export_dir, out_dir / day.isoformat() if out_dir else None)
-    report = write_outputs(result.document, result.out_dir, None).html if result.out_dir else None
+    report = None
+    if result.out_dir:
+        with night.database.connect() as conn:
+            report = write_outputs(result.document, result.out_dir, None, ledger=conn).html
     if not as_json:
         _print(result, report)
     return result
@@ -156,20 +160,27 @@ def status(day: date, config_path: Path | None, dsn: str | None, as_json: bool) 
 @dsn_option
 @click.option("--json", "as_json", is_flag=True, help="One JSON document on stdout.")
 def books(day: date, schema: str | None, config_path: Path | None, dsn: str | None, as_json: bool) -> None:
-    """The journals (per ledger and type), vouchers (with their totals) and errors of DATE in the books.
+    """What DATE left in the books: where they are the bundled job's, its journals (per ledger
+    and type), vouchers (with their totals) and errors; for any other job each entity's rows.
 
     \b
     Example:
       harness books 2024-03-31
       harness books 2024-03-31 --schema legacy --json
     """
-    schema = schema or books_schema(use_config(config_path))
+    config = use_config(config_path)
+    schema = schema or books_schema(config)
     with open_database(dsn) as database, database.connect() as conn:
-        found = date_books(conn, schema, day)
+        if not holds_journal_books(conn, schema):
+            counts = entity_counts(conn, config.entities, schema, config.source.schema, day)
+            found = {"business_date": day.isoformat(), "schema": schema, "entities": counts}
+            rows = [f"  {name} {n}" for name, n in counts.items()]
+            return echo_json(found) if as_json else click.echo("\n".join([f"{day} in {schema}:", *rows]))
+        books = date_books(conn, schema, day)
     if as_json:
-        echo_json(found.to_dict())
+        echo_json(books.to_dict())
     else:
-        click.echo("\n".join(found.lines()))
+        click.echo("\n".join(books.lines()))
 
 
 @click.command("export")

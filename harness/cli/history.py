@@ -190,7 +190,8 @@ def report(run_id: str | None, out_dir: Path | None, metrics_path: Path | None, 
     """
     with open_database(dsn) as database, database.connect() as conn:
         doc = run_document(conn, run_id or latest_run_id(conn))
-    files = write_outputs(doc, out_dir or Path("harness-report") / doc["run"]["run_id"], metrics_path)
+        out = out_dir or Path("harness-report") / doc["run"]["run_id"]
+        files = write_outputs(doc, out, metrics_path, ledger=conn)
     click.echo(f"report: {files.html}")
     return EXIT_OK if doc["verdict"]["ready"] else EXIT_MISMATCH
 
@@ -227,7 +228,9 @@ def gate(
     Criteria: N consecutive clean business dates, no FAILED side, no stale or expired
     accepted difference, candidate speedup on the median date, candidate invariants.
     Only the runs of one pair count: the latest run's control, candidate (by SQL hash) and
-    config, or the candidate named by --candidate.
+    config, or the candidate named by --candidate; when runs were made with the config the
+    gate is given (--config, $HARNESS_CONFIG, ./harness.toml; not the bundled default), the
+    latest of those.
 
     --phase decommission (policy: [gate.decommission]) evaluates the published cutover
     dates instead: N consecutive CLEAN dates (default 20) including a month end, no
@@ -249,7 +252,7 @@ def gate(
         documents = [run_document(conn, run_id)] if run_id else all_documents(conn)
     if not documents:
         raise RunNotFound(NO_RUNS)
-    pair, documents = select_pair(documents, candidate)
+    pair, documents = select_pair(documents, candidate, None if config.bundled else config.sha256)
     result = evaluate(policy, documents)
     head = {"phase": "parallel", "pair": asdict(pair)}
     heading = f"pair: {pair}; {len(documents)} run(s) of it"

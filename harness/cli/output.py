@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +10,8 @@ import click
 
 import reports
 from harness.cli.style import cell, verdict, verdicts
+from harness.database import Connection
+from harness.ledger.keys import key_lists
 from harness.progress import CONSOLE
 
 SHORT = {
@@ -29,8 +32,13 @@ SIDES = ("control", "candidate")
 SHOWN_DATES = 3  # an accepted difference that applied on more dates shows their span
 
 
-def write_outputs(doc: dict[str, Any], out_dir: Path, metrics_path: Path | None) -> reports.ReportFiles:
-    return reports.write_reports(doc, out_dir, metrics=metrics_path)
+def write_outputs(
+    doc: dict[str, Any], out_dir: Path, metrics_path: Path | None, ledger: Connection | None = None
+) -> reports.ReportFiles:
+    """The run's report files; given the ledger database's connection, mismatches/<entity>.csv
+    lists every differing key recorded of the run (else only the sampled rows are written)."""
+    lists = key_lists(ledger, doc) if ledger is not None else None
+    return reports.write_reports(doc, out_dir, metrics=metrics_path, key_lists=lists)
 
 
 def print_summary(doc: dict[str, Any], report: Path | None = None) -> None:
@@ -57,7 +65,9 @@ def print_summary(doc: dict[str, Any], report: Path | None = None) -> None:
         who = f"{cutover['side']}'s books ({cutover['published_by']})"
         click.echo(f"cutover {cutover['business_date']}: {verdict(cutover['verdict'])}, published {who}")
     if report is not None:
-        click.echo(f"next: open {report.resolve().as_uri()} · harness gate · harness history")
+        path = doc["provenance"]["config"]["path"]
+        given = "" if path.startswith("<bundled") else f" --config {shlex.quote(path)}"
+        click.echo(f"next: open {report.resolve().as_uri()} · harness gate{given} · harness history")
 
 
 def _print_table(doc: dict[str, Any]) -> None:

@@ -119,7 +119,7 @@ def _publish(database: Database, state: RunState, metrics_path: Path | None) -> 
     """The run's reports written, its summary and ledger anchor printed; the exit code."""
     with database.connect() as conn:
         doc = run_document(conn, state.run_id)
-    files = write_outputs(doc, state.out_dir, metrics_path)
+        files = write_outputs(doc, state.out_dir, metrics_path, ledger=conn)
     print_summary(doc, files.html)
     anchor = f"{doc['run']['ledger_seq'][1]}:{doc['run']['ledger_hash']}"
     click.echo(f"ledger anchor: {anchor} (keep it; later: harness verify-ledger --anchor {anchor})")

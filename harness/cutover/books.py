@@ -56,6 +56,15 @@ class DateBooks:
         return found
 
 
+def holds_journal_books(conn: Connection, schema: str) -> bool:
+    """Whether ``schema`` holds the bundled job's book tables (what date_books reads)."""
+    row = conn.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = %s AND table_name = ANY(%s)",
+        (schema, list(TABLES)),
+    ).fetchone()
+    return bool(row and row[0] == len(TABLES))
+
+
 def date_books(conn: Connection, schema: str, day: date) -> DateBooks:
     names = {t: sql.Identifier(schema, t) for t in TABLES}
     try:

@@ -56,6 +56,16 @@ def statuses(conn: Connection, config: Config, day: date) -> dict[str, int]:
     if source.date_table is None:
         return {}
     table, column = source.date_table
+    has_status = conn.execute(
+        "SELECT 1 FROM information_schema.columns WHERE table_schema = %s AND table_name = %s "
+        "AND column_name = 'status'",
+        (source.schema, table),
+    ).fetchone()
+    if has_status is None:
+        raise CutoverError(
+            f"the cutover follows a date's input by its status column: {source.schema}.{table} has none, "
+            "so this job's dates cannot be cut over (parallel runs need no status: harness run)"
+        )
     rows = conn.execute(
         sql.SQL("SELECT status, count(*) FROM {} WHERE {} = %s GROUP BY 1 ORDER BY 1").format(
             sql.Identifier(source.schema, table), sql.Identifier(column)

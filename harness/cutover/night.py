@@ -22,7 +22,7 @@ import psycopg
 from sqlglot import exp
 
 from harness import ledger
-from harness.config import Config, OpeningTable
+from harness.config import Config
 from harness.cutover.guard import guard, ledger_unmoved, new_rows
 from harness.cutover.publish import publish
 from harness.database import Connection, Database, first_line
@@ -37,6 +37,7 @@ from harness.run_plan import RunRequest
 from harness.run_start import RunState, drop_run_objects
 from harness.rundoc import build_document
 from harness.runner import Runner
+from harness.source_config import OpeningTable
 
 PUBLISH_LOCK = "SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('harness cutover publish'))"
 

@@ -19,13 +19,13 @@ from datetime import date
 import psycopg
 from psycopg import sql
 
-from harness.config import SourceConfig
 from harness.cutover.checks import Column, check_side_rows, columns, keyed
 from harness.cutover.settings import CutoverSettings
 from harness.database import Connection, first_line
 from harness.errors import CutoverError
 from harness.manifest import Side
 from harness.source import set_search_path
+from harness.source_config import SourceConfig
 
 Typed = dict[str, str]  # the side's column -> its type
 

@@ -16,7 +16,7 @@ from typing import Any, ClassVar, Self
 from comparisons.result import Verdict
 from harness.errors import LedgerError
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 Body = dict[str, Any]
 
 
@@ -99,6 +99,10 @@ class RunStarted(Record):
     entities: list[str] = field(default_factory=list)  # planned per date; empty before version 2
     # entity -> {lineage name: column} as the config declared it; empty before lineage existed
     lineage: dict[str, dict[str, str]] = field(default_factory=dict)
+    # {"table", "label"}: what a date's input rows are counted in ([source] unit); None: not declared
+    unit: dict[str, str] | None = None
+    invariants_title: str = "invariants"
+    method: dict[str, Any] = field(default_factory=dict)  # harness.method; empty before version 3
 
 
 @dataclass(frozen=True)
@@ -171,7 +175,7 @@ class Comparison(Record):
 class DateFinished(Record):
     KIND: ClassVar[EntryKind] = EntryKind.DATE_FINISHED
     business_date: str
-    transactions: int
+    input_rows: int | None  # of the declared unit on the date; None when no unit is declared
     verdicts: dict[str, int]
     invariants: list[dict[str, Any]]
     compare_seconds: float = 0.0  # loading exports, comparing, invariants and the drift check
@@ -242,7 +246,22 @@ def _v1_to_v2(kind: EntryKind, body: Body) -> Body:
     return dict(body)
 
 
-UPGRADES: dict[int, Callable[[EntryKind, Body], Body]] = {1: _v1_to_v2}
+def _v2_to_v3(kind: EntryKind, body: Body) -> Body:
+    """Version 2 counted every date's rows of the first date-scoped table as its transactions."""
+    if kind is EntryKind.DATE_FINISHED:
+        body = {k: v for k, v in body.items() if k != "transactions"} | {
+            "input_rows": body.get("transactions")
+        }
+    if kind is EntryKind.RUN_STARTED:
+        body = {
+            "unit": {"table": "", "label": "transactions"},
+            "invariants_title": "accounting invariants",
+            **body,
+        }
+    return body
+
+
+UPGRADES: dict[int, Callable[[EntryKind, Body], Body]] = {1: _v1_to_v2, 2: _v2_to_v3}
 
 
 def upgrade(kind: EntryKind, body: Body) -> Body:

@@ -31,3 +31,23 @@ CREATE TRIGGER entry_append_only BEFORE UPDATE OR DELETE ON entry
 DROP TRIGGER IF EXISTS entry_no_truncate ON entry;
 CREATE TRIGGER entry_no_truncate BEFORE TRUNCATE ON entry
     FOR EACH STATEMENT EXECUTE FUNCTION refuse_change();
+
+-- 4. differing_key: the complete list of every differing key of each entity and date of a
+--    run (comparisons.keylist), beside the chain, not in it: the comparison entries hold
+--    the exact counts, this the keys behind them. One list per (run, scope, date, entity),
+--    replaced whole when the run compares that entity and date again (a resumed date).
+--    scope is 'date' or 'books' (the whole books, dated as of the run's last date); key
+--    holds the key's values as text, in the entity's key order; line orders a list.
+CREATE TABLE IF NOT EXISTS differing_key (
+    run_id        text NOT NULL,
+    scope         text NOT NULL,
+    business_date date NOT NULL,
+    entity        text NOT NULL,
+    line          bigint NOT NULL,
+    key           text[] NOT NULL,
+    kind          text NOT NULL,
+    differing     text NOT NULL,
+    accepted_by   text
+);
+
+CREATE INDEX IF NOT EXISTS differing_key_list ON differing_key (run_id, entity, scope, business_date, line);

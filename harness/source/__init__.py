@@ -75,7 +75,12 @@ def set_search_path(conn: psycopg.Connection[tuple[object, ...]], *schemas: str,
 
 
 def dates_present(
-    conn: psycopg.Connection[tuple[object, ...]], schema: str, table: str, column: str, dates: list[date]
+    conn: psycopg.Connection[tuple[object, ...]],
+    schema: str,
+    table: str,
+    column: str,
+    dates: list[date],
+    hint: str = "seed the source first (harness seed) or run with --demo",
 ) -> list[date]:
     """Which of ``dates`` have rows in the date-scoped table ``schema.table``."""
     query = sql.SQL("SELECT DISTINCT {} FROM {} WHERE {} = ANY(%s)").format(
@@ -84,10 +89,7 @@ def dates_present(
     try:
         return [r[0] for r in conn.execute(query, (dates,))]  # type: ignore[misc]
     except psycopg.errors.UndefinedTable as exc:
-        raise InvalidInput(
-            f"source table {schema}.{table} does not exist; seed the source first (harness seed) "
-            "or run with --demo"
-        ) from exc
+        raise InvalidInput(f"source table {schema}.{table} does not exist; {hint}") from exc
 
 
 def rows_on_date(

@@ -14,10 +14,11 @@ import pytest
 from comparisons import SpecError, parse_entity_specs, parse_invariants
 from harness.config import load_config
 from harness.errors import ConfigError
+from tests.helpers import BUNDLED_SOURCE
 
 QUERY = "SELECT * FROM gl WHERE business_date = :business_date\n"
 ENTITY: dict[str, Any] = {"name": "gl", "query_file": "queries/gl.sql", "key": ["k"]}
-SIDES = '[control]\nside = "legacy"\n[candidate]\nside = "enhanced"\n'
+SIDES = BUNDLED_SOURCE + '[control]\nside = "bundled:legacy"\n[candidate]\nside = "bundled:enhanced"\n'
 
 
 @pytest.fixture

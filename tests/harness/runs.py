@@ -35,8 +35,8 @@ def config_with(
     text = files("harness").joinpath("default.toml").read_text(encoding="utf-8")
     if not replay:
         text = "\n".join(line for line in text.splitlines() if not line.startswith("replay = "))
-    text = text.replace('side = "legacy"', f'side = "{_side(control)}"', 1)
-    text = text.replace('side = "enhanced"', f'side = "{_side(candidate)}"', 1)
+    text = text.replace('side = "bundled:legacy"', f'side = "{_side(control)}"', 1)
+    text = text.replace('side = "bundled:enhanced"', f'side = "{_side(candidate)}"', 1)
     path = tmp_path / "harness.toml"
     path.write_text(text + extra, encoding="utf-8")
     _copy_queries(tmp_path)
@@ -51,7 +51,7 @@ def _copy_queries(target: Path) -> None:
 
 
 def _side(name: str) -> str:
-    return name if name in ("legacy", "enhanced") else str(FIXTURE_SIDES / name)
+    return f"bundled:{name}" if name in ("legacy", "enhanced") else str(FIXTURE_SIDES / name)
 
 
 def run(

@@ -30,6 +30,12 @@ def document(
     transactions = transactions or {}
     return {
         "run": {"run_id": run_id, "dates": dates, "status": status},
+        "method": {"invariants_title": "accounting invariants"},
+        "unit": {"table": "insurance_transaction", "label": "transactions"},
+        "matrix": [
+            {"business_date": d, "input_rows": transactions.get(d, 100), "recorded": True, "cells": []}
+            for d in dates
+        ],
         "comparisons": [
             {
                 "business_date": d,
@@ -40,7 +46,7 @@ def document(
             for e in ("journals", "gl_entries")
         ],
         "timings": [
-            {"business_date": d, "speedup": speedups.get(d, 4.0), "transactions": transactions.get(d, 100)}
+            {"business_date": d, "speedup": speedups.get(d, 4.0), "input_rows": transactions.get(d, 100)}
             for d in dates
         ],
         "invariants": [

@@ -5,9 +5,9 @@ from typing import Any
 
 import psycopg
 
-from harness.config import SourceConfig
 from harness.isolation import check_same_input, copy_source, create_space, drop_space, side_space
 from harness.manifest import load_side
+from harness.source_config import SourceConfig
 
 Conn = psycopg.Connection[tuple[Any, ...]]
 

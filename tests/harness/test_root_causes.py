@@ -16,7 +16,7 @@ from harness.root_causes import lineage_order, root_causes
 from reports import render_html
 from tests.conftest import TestDatabase
 from tests.harness.runs import DATES, config_with, run, seed_small
-from tests.helpers import invoke
+from tests.helpers import BUNDLED_SOURCE, invoke
 
 # After GL posting, before vouchers: one cent more on the first positive GL line of the date.
 ONE_CENT = """
@@ -87,7 +87,7 @@ def test_a_cent_on_one_gl_line_is_one_root_cause_through_voucher_and_export(
     before, after = gl["control"]["txn_amount"], gl["candidate"]["txn_amount"]
     assert float(after) - float(before) == pytest.approx(0.01)
     assert cause["text"] == (
-        f"{ref}: gl_entries line_no {gl['key']['line_no']} txn_amount {before} vs {after}, "
+        f"transaction {ref}: gl_entries line_no {gl['key']['line_no']} txn_amount {before} vs {after}, "
         f"which flows to voucher {voucher}: voucher_lines line_no {line['key']['line_no']} "
         f"and export file {row['key']['file']} LineNo {row['key']['LineNo']}"
     )
@@ -119,7 +119,7 @@ def test_a_dropped_cancellation_is_one_root_cause_across_its_entities(
     assert (status["control"]["status"], status["candidate"]["status"]) == ("PROCESSED", "NEW")
     assert status["control"]["txn_type"] == "CANCELLATION"
     assert re.match(
-        rf"{ref}: journals only in the control; gl_entries line_no 1, .* only in the control; "
+        rf"transaction {ref}: journals only in the control; gl_entries line_no 1, .* only in the control; "
         rf"transaction_status status PROCESSED vs NEW, has_processed_at \w+ vs \w+, "
         rf"which flows to voucher {voucher}: vouchers, voucher_lines line_no .* and export file .*$",
         cause["text"],
@@ -132,7 +132,7 @@ def test_a_bad_lineage_declaration_is_one_clear_line(
 ) -> None:
     config = tmp_path / "pair.toml"
     config.write_text(
-        '[control]\nside = "legacy"\n[candidate]\nside = "enhanced"\n'
+        BUNDLED_SOURCE + '[control]\nside = "bundled:legacy"\n[candidate]\nside = "bundled:enhanced"\n'
         '[[entities]]\nname = "transaction_status"\n'
         'query = "SELECT txn_reference, status FROM insurance_transaction WHERE business_date = :business_date"\n'
         'key = ["txn_reference"]\nlineage = { transaction = "status" }\n'
@@ -191,9 +191,9 @@ def test_two_transactions_flowing_to_one_voucher_are_one_root_cause() -> None:
     export = [changed({"ref": "V-1", "no": "4"}, "Amount", "3.00", "3.02")]
     causes = root_causes([comparison("gl", gl), comparison("export", export)], LINEAGE)
     assert [c.text for c in causes] == [
-        "TX-1, TX-2: gl txn TX-1 line 7 amount 1.00 vs 1.01; gl txn TX-2 line 10 amount 2.00 vs 2.01, "
+        "transaction TX-1, TX-2: gl txn TX-1 line 7 amount 1.00 vs 1.01; gl txn TX-2 line 10 amount 2.00 vs 2.01, "
         "which flows to voucher V-1: export no 4",
-        "TX-3: gl line 1 amount 3.00 vs 3.01",
+        "transaction TX-3: gl line 1 amount 3.00 vs 3.01",
     ]
     assert causes[0].to_dict()["lineage"] == {"transaction": ["TX-1", "TX-2"], "voucher": ["V-1"]}
     assert causes[0].entities == ("gl", "export")
@@ -204,12 +204,12 @@ def test_only_unexplained_samples_with_a_lineage_value_count_and_the_cap_is_said
     status = comparison("status", [changed({"txn": "TX-1"}, "status", "PROCESSED", "NEW"), accepted], 5)
     other = comparison("journals", [changed({"txn": "TX-1"}, "total", "1", "2")])  # no lineage declared
     (cause,) = root_causes([status, other], LINEAGE)
-    assert cause.text == "TX-1: status status PROCESSED vs NEW"
+    assert cause.text == "transaction TX-1: status status PROCESSED vs NEW"
     assert cause.to_dict()["unsampled"] == {"status": 4}
     candidate_only = {"key": {"txn": "TX-9", "line": "1"}, "kind": "candidate_only", "differing": []}
     candidate_only |= {"accepted_by": None, "control": None, "candidate": {"voucher": "V-9"}}
     (cause,) = root_causes([comparison("gl", [candidate_only])], LINEAGE)
     assert (cause.text, cause.to_dict()["lineage"]) == (
-        "TX-9: gl line 1 only in the candidate",
+        "transaction TX-9: gl line 1 only in the candidate",
         {"transaction": ["TX-9"], "voucher": ["V-9"]},
     )

@@ -145,7 +145,7 @@ def test_an_empty_date_among_others_is_recorded_not_passed(seeded: TestDatabase,
     _, doc = run(seeded, config_with(tmp_path), tmp_path, dates=(DATES[0], date(2024, 3, 9)))
     assert doc["verdict"]["ready"] is False
     assert (
-        "2024-03-09: NO_DATA: no input rows in the source for this date, nothing to compare"
+        "2024-03-09: NO_DATA: no transactions in the source for this date, nothing to compare"
         in (doc["verdict"]["reasons"])
     )
 

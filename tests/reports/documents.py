@@ -1,4 +1,4 @@
-"""Hand-built run documents (docs/run-document.md, schema version 2) for the report tests.
+"""Hand-built run documents (docs/run-document.md, schema version 3) for the report tests.
 
 Deterministic throughout: run ids, times and hashes are fixed values injected here, so
 rendered reports can be compared byte for byte with their snapshots.
@@ -22,6 +22,7 @@ from tests.reports.parts import (
     accepted_journals,
     comparison,
     invariants,
+    method,
     mismatched_gl_entries,
     sha,
     timing,
@@ -42,7 +43,9 @@ def not_ready_document(
     }
     comparisons = [special.get((day, e)) or comparison(day, e) for day in DATES for e in ENTITIES]
     return {
-        "schema_version": 2,
+        "schema_version": 3,
+        "unit": {"table": "insurance_transaction", "label": "transactions"},
+        "method": method(),
         "run": {
             "run_id": run_id,
             "status": "completed",
@@ -87,6 +90,8 @@ def not_ready_document(
         "matrix": [
             {
                 "business_date": day,
+                "input_rows": 2000,
+                "recorded": True,
                 "cells": [
                     {"entity": c["entity"], "verdict": c["verdict"]}
                     for c in comparisons
@@ -280,6 +285,8 @@ def _sync_matrix(doc: dict[str, Any]) -> None:
     doc["matrix"] = [
         {
             "business_date": day,
+            "input_rows": 2000,
+            "recorded": True,
             "cells": [
                 {"entity": c["entity"], "verdict": c["verdict"]}
                 for c in doc["comparisons"]

@@ -29,8 +29,8 @@ FAMILIES = {
     "harness_logged_phase_seconds": {"side", "phase"},
     "harness_speedup_median": set(),
     "harness_speedup_min": set(),
-    "harness_transactions": set(),
-    "harness_throughput_per_second": {"side"},
+    "harness_input_rows": {"unit"},
+    "harness_throughput_per_second": {"side", "unit"},
     "harness_rows_compared": {"entity", "side"},
     "harness_rows": {"entity", "outcome"},
 }
@@ -123,8 +123,8 @@ def test_timing_figures(not_ready_doc: dict[str, Any]) -> None:
     assert value(samples, "harness_logged_phase_seconds", side="control", phase="export") == 0.38
     assert value(samples, "harness_speedup_median") == 15.8  # of 15.9 and 15.7
     assert value(samples, "harness_speedup_min") == 15.7
-    assert value(samples, "harness_transactions") == 4000
-    assert value(samples, "harness_throughput_per_second", side="control") == 1012.7  # 4000 / 3.95
+    assert value(samples, "harness_input_rows", unit="transactions") == 4000
+    assert value(samples, "harness_throughput_per_second", side="control", unit="transactions") == 1012.7
     assert value(samples, "harness_side_failed_dates", side="candidate") == 0
 
 
@@ -141,7 +141,9 @@ def test_a_failed_side_and_an_unfinished_run(failed_doc: dict[str, Any]) -> None
     assert "harness_run_finished_timestamp_seconds" not in text
     assert value(samples, "harness_side_failed_dates", side="candidate") == 1
     assert value(samples, "harness_speedup_median") == 15.9  # 2024-03-02 has none
-    assert value(samples, "harness_throughput_per_second", side="candidate") == 16666.7  # 2000 / 0.12
+    assert (
+        value(samples, "harness_throughput_per_second", side="candidate", unit="transactions") == 16666.7
+    )  # 2000 / 0.12
     assert value(samples, "harness_dates_by_state", state="failed") == 1
     assert value(samples, "harness_dates_by_state", state="not_run") == 1
     assert value(samples, "harness_verdicts", verdict="FAILED") == 7
@@ -167,3 +169,9 @@ def test_label_values_are_escaped(not_ready_doc: dict[str, Any]) -> None:
 
 def test_the_output_is_deterministic(not_ready_doc: dict[str, Any]) -> None:
     assert render_metrics(not_ready_doc) == render_metrics(document("not-ready"))
+
+
+def test_without_a_unit_no_input_or_throughput_family(not_ready_doc: dict[str, Any]) -> None:
+    text = render_metrics({**not_ready_doc, "unit": None})
+    assert "harness_input_rows" not in text and "harness_throughput_per_second" not in text
+    assert value(parse(text), "harness_side_seconds", side="control") == 3.95

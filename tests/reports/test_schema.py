@@ -16,7 +16,7 @@ def test_the_schema_is_a_valid_draft_2020_12_schema() -> None:
     schema = load_schema()
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     Draft202012Validator.check_schema(schema)
-    assert schema["properties"]["schema_version"]["const"] == SCHEMA_VERSION == 2
+    assert schema["properties"]["schema_version"]["const"] == SCHEMA_VERSION == 3
 
 
 def test_the_fixtures_are_valid(any_doc: dict[str, Any]) -> None:
@@ -28,7 +28,7 @@ def test_render_json_round_trips_and_validates(any_doc: dict[str, Any]) -> None:
     assert text.endswith("}\n")
     loaded = json.loads(text)
     assert loaded == any_doc
-    assert loaded["schema_version"] == 2
+    assert loaded["schema_version"] == 3
     assert validate_document(loaded) == []
 
 
@@ -43,7 +43,7 @@ BROKEN: dict[str, tuple[Callable[[dict[str, Any]], object], str]] = {
         lambda d: d.update(extra=1),
         "Additional properties are not allowed ('extra' was unexpected)",
     ),
-    "bad version": (lambda d: d.update(schema_version=1), "$.schema_version: 2 was expected"),
+    "bad version": (lambda d: d.update(schema_version=1), "$.schema_version: 3 was expected"),
     "bad verdict": (
         lambda d: d["matrix"][0]["cells"][0].update(verdict="OK"),
         "$.matrix[0].cells[0].verdict: 'OK' is not valid under any of the given schemas",

@@ -13,7 +13,7 @@ from tests.conftest import TestDatabase
 from tests.harness.runs import config_with, seed_small
 from tests.helpers import invoke
 
-TYPO = '[control]\nside = "legacy"\n[run]\nphase_timeot = 5\n'
+TYPO = '[control]\nside = "bundled:legacy"\n[run]\nphase_timeot = 5\n'
 
 # Every command that reads a config, with arguments that get it as far as loading it.
 COMMANDS = {
@@ -90,7 +90,7 @@ def test_harness_config_comes_before_the_current_directory(
     monkeypatch: pytest.MonkeyPatch,
     argv: tuple[str, ...],
 ) -> None:
-    (elsewhere / "harness.toml").write_text('[control]\nside = "legacy"\n')
+    (elsewhere / "harness.toml").write_text('[control]\nside = "bundled:legacy"\n')
     named = elsewhere / "pair.toml"
     named.write_text(TYPO)
     monkeypatch.setenv("HARNESS_CONFIG", str(named))

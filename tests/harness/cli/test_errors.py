@@ -96,7 +96,7 @@ def test_unknown_option_is_usage_error(capsys: pytest.CaptureFixture[str]) -> No
 def test_unknown_side(capsys: pytest.CaptureFixture[str], module_db: TestDatabase) -> None:
     result = invoke(capsys, "process", "--dsn", module_db.uri, "--side", "legasy", "--date", "2024-03-01")
     assert result.code == 2
-    assert result.err.startswith("error: unknown side 'legasy': use one of legacy, enhanced")
+    assert result.err.splitlines()[-1].startswith("error: unknown side 'legasy': use one of legacy, enhanced")
 
 
 def test_process_unknown_date(capsys: pytest.CaptureFixture[str], clean_db: TestDatabase) -> None:
@@ -106,8 +106,9 @@ def test_process_unknown_date(capsys: pytest.CaptureFixture[str], clean_db: Test
     result = invoke(capsys, "process", "--dsn", clean_db.uri, "--side", "legacy", "--date", "2024-04-01")
     assert result.code == 2
     assert result.err == (
+        "config: bundled default\n"
         "error: no transactions for 2024-04-01 in schema 'source'; "
-        "seed it first: harness seed --from 2024-04-01 --to 2024-04-01\n"
+        "seed it first (harness seed --from 2024-04-01 --to 2024-04-01) or use --demo\n"
     )
 
 
@@ -116,4 +117,6 @@ def test_missing_source_table(capsys: pytest.CaptureFixture[str], clean_db: Test
         conn.execute("CREATE SCHEMA source; CREATE TABLE source.ledger (x int)")
     result = invoke(capsys, "process", "--dsn", clean_db.uri, "--side", "legacy", "--date", "2024-03-01")
     assert result.code == 2
-    assert result.err.startswith("error: schema 'source' lacks source table(s) account, accounting_period")
+    assert result.err.splitlines()[-1].startswith(
+        "error: schema 'source' lacks the source table(s) account, accounting_period"
+    )

@@ -33,7 +33,7 @@ def test_history_shows_each_sides_sql_hash_and_tells_other_sql_apart(
     clean = recorded_hashes(tmp_path)
     config = tmp_path / "drift.toml"
     default = (Path(harness.__file__).parent / "default.toml").read_text()
-    config.write_text(default.replace('side = "enhanced"', f'side = "{drifting_side(tmp_path)}"'))
+    config.write_text(default.replace('side = "bundled:enhanced"', f'side = "{drifting_side(tmp_path)}"'))
     run = invoke(capsys, *run_args(seeded, tmp_path, "--dates", "2024-03-01", "--config", str(config)))
     assert run.code == 1, run.err  # the drifting candidate differs by a cent
     drifted = recorded_hashes(tmp_path)

@@ -12,7 +12,7 @@ import enhanced
 import harness
 from tests.conftest import TestDatabase
 from tests.harness.runs import seed_small
-from tests.helpers import invoke
+from tests.helpers import BUNDLED_SOURCE, invoke
 
 
 @pytest.fixture
@@ -139,7 +139,10 @@ def test_config_typo_names_file_and_key(
     capsys: pytest.CaptureFixture[str], seeded: TestDatabase, tmp_path: Path
 ) -> None:
     config = tmp_path / "pair.toml"
-    config.write_text('[control]\nside = "legacy"\n[candidate]\nside = "enhanced"\n[run]\nphase_timeot = 5\n')
+    config.write_text(
+        BUNDLED_SOURCE
+        + '[control]\nside = "bundled:legacy"\n[candidate]\nside = "bundled:enhanced"\n[run]\nphase_timeot = 5\n'
+    )
     result = invoke(capsys, *run_args(seeded, tmp_path, "--dates", "2024-03-01", "--config", str(config)))
     assert result.code == 2
     assert result.err == (
@@ -152,13 +155,32 @@ def test_unknown_side_in_config(
     capsys: pytest.CaptureFixture[str], seeded: TestDatabase, tmp_path: Path
 ) -> None:
     config = tmp_path / "pair.toml"
-    config.write_text('[control]\nside = "legacy"\n[candidate]\nside = "enhancd"\n')
+    config.write_text(BUNDLED_SOURCE + '[control]\nside = "bundled:legacy"\n[candidate]\nside = "enhancd"\n')
     result = invoke(capsys, *run_args(seeded, tmp_path, "--dates", "2024-03-01", "--config", str(config)))
     assert result.code == 2
     assert result.err == (
         f"config: {config} (--config)\n"
-        "error: unknown side 'enhancd': use one of legacy, enhanced or a directory holding manifest.toml\n"
+        f"error: {config}: 'candidate.side': 'enhancd' is not a side: {tmp_path / 'enhancd'} holds no manifest.toml\n"
     )
+
+
+@pytest.mark.parametrize("beside", [False, True], ids=["no such directory", "a directory of that name"])
+def test_a_bare_bundled_name_in_a_team_config_is_refused(
+    capsys: pytest.CaptureFixture[str], seeded: TestDatabase, tmp_path: Path, beside: bool
+) -> None:
+    """Only bundled:legacy means the harness's own side; a bare legacy next to a team's own
+    legacy/ folder must never silently pick ours."""
+    if beside:
+        (tmp_path / "legacy").mkdir()
+        (tmp_path / "legacy" / "manifest.toml").write_text('[[phases]]\nname = "p"\nsql = "SELECT 1"\n')
+    config = tmp_path / "pair.toml"
+    config.write_text(BUNDLED_SOURCE + '[control]\nside = "legacy"\n[candidate]\nside = "bundled:enhanced"\n')
+    result = invoke(capsys, *run_args(seeded, tmp_path, "--dates", "2024-03-01", "--config", str(config)))
+    assert result.code == 2
+    said = (
+        "could mean the bundled side (bundled:legacy) or the directory" if beside else "write bundled:legacy"
+    )
+    assert said in result.err and len(result.err.splitlines()) == 2
 
 
 def test_failed_side_exits_1(
@@ -168,7 +190,7 @@ def test_failed_side_exits_1(
     config = tmp_path / "pair.toml"
     halfway = Path(__file__).parents[1] / "fixtures" / "sides" / "halfway"
     config.write_text(
-        f'[control]\nside = "legacy"\n[candidate]\nside = "{halfway}"\n'
+        BUNDLED_SOURCE + f'[control]\nside = "bundled:legacy"\n[candidate]\nside = "{halfway}"\n'
         '[[entities]]\nname = "transaction_status"\n'
         'query = "SELECT txn_reference, status FROM insurance_transaction WHERE business_date = :business_date"\n'
         'key = ["txn_reference"]\n'
@@ -218,7 +240,7 @@ def test_gate_passes_on_clean_history_and_fails_after_a_deliberate_difference(
 
     config = tmp_path / "drift.toml"
     default = (Path(harness.__file__).parent / "default.toml").read_text()
-    config.write_text(default.replace('side = "enhanced"', f'side = "{drifting_side(tmp_path)}"'))
+    config.write_text(default.replace('side = "bundled:enhanced"', f'side = "{drifting_side(tmp_path)}"'))
     result = invoke(capsys, *run_args(seeded, tmp_path, "--dates", "2024-03-03", "--config", str(config)))
     assert result.code == 1
     assert "2024-03-03 gl_entries: MISMATCH (1 different, 1 unexplained)" in result.out

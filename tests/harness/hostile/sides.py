@@ -119,7 +119,7 @@ def write_config(path: Path, candidate: Path) -> Path:
     """
     package = Path(str(files("harness")))
     text = (package / "default.toml").read_text(encoding="utf-8")
-    marker = 'side = "enhanced"'
+    marker = 'side = "bundled:enhanced"'
     assert text.count(marker) == 1, "harness/default.toml no longer names the candidate as expected"
     for child in package.iterdir():
         if child.is_dir() and f'"{child.name}/' in text:
