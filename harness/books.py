@@ -24,7 +24,7 @@ from harness.database import Connection
 from harness.drift import DATE_ALIAS, widened_query
 from harness.isolation import SideSpace
 from harness.ledger.entries import BOOKS, Comparison
-from harness.ledger.keys import KeyRecorder, current_recorder
+from harness.ledger.keys import KeyRecorder
 from harness.reconcile import compare_entity
 
 
@@ -45,10 +45,9 @@ def compare_books(
     keys: KeyRecorder | None = None,
 ) -> list[Comparison]:
     """One whole-books result per entity that has a whole-books form, recorded as of ``as_of``;
-    its differing keys recorded to ``keys`` (or an enclosing recording block's recorder) with
-    scope books, so they never replace the list of the last date's own comparison."""
-    recorder = keys or current_recorder()
-    books_keys = recorder.books() if recorder else None
+    its differing keys recorded to ``keys`` with scope books, so they never replace the list
+    of the last date's own comparison."""
+    books_keys = keys.books() if keys else None
     results = []
     for spec in config.entities:
         books = whole_books_spec(spec)

@@ -24,7 +24,7 @@ from harness.config import Config
 from harness.database import Connection, first_line
 from harness.isolation import SideSpace
 from harness.ledger.entries import Comparison, DateFinished
-from harness.ledger.keys import KeyRecorder, current_recorder
+from harness.ledger.keys import KeyRecorder
 from harness.reader import RELATIONS, refused_relations
 from harness.side_execution import Execution
 from harness.source import rows_on_date
@@ -100,7 +100,9 @@ def compare_date(
     day: date,
     executions: dict[str, Execution],
     max_detail_rows: int,
+    keys: KeyRecorder | None = None,
 ) -> DateOutcome:
+    """Every entity compared (differing keys recorded to ``keys``), then the invariants."""
     control = spaces[0]
     input_rows = _input_rows(reader, config, control.schema, day)
     failures = [e for e in executions.values() if e.failed]
@@ -111,7 +113,7 @@ def compare_date(
         )
         return DateOutcome(day, results, (), input_rows)
     results = tuple(
-        compare_entity(reader, config, spec, spaces, day, max_detail_rows) for spec in config.entities
+        compare_entity(reader, config, spec, spaces, day, max_detail_rows, keys) for spec in config.entities
     )
     results = no_output(results, _inputs(reader, config, control.schema, day), input_rows or 0)
     invariants = tuple(inv for space in spaces for inv in _invariants(reader, config, space, day))
@@ -166,10 +168,9 @@ def compare_entity(
     max_detail_rows: int,
     keys: KeyRecorder | None = None,
 ) -> Comparison:
-    """One entity's result; its differing keys recorded to ``keys`` (else to the recorder of
-    an enclosing ``harness.ledger.keys.recording`` block; with neither, not recorded)."""
+    """One entity's result; its differing keys recorded to ``keys`` (not recorded without)."""
     started = time.perf_counter()
-    result = _compare_entity(reader, config, spec, spaces, day, max_detail_rows, keys or current_recorder())
+    result = _compare_entity(reader, config, spec, spaces, day, max_detail_rows, keys)
     return replace(result, seconds=time.perf_counter() - started)
 
 
@@ -204,7 +205,8 @@ def _compare_entity(
         # recorded as FAILED with the reason, never counted as a pass.
         reason = exc if isinstance(exc, comparisons.ComparisonError) else first_line(exc)
         return Comparison.failed(day.isoformat(), spec.name, list(spec.key), f"comparison failed: {reason}")
-    return Comparison.from_body(result.to_dict())
+    recorded = keys.recorded.pop((spec.name, day.isoformat()), None) if keys else None
+    return Comparison.from_body({**result.to_dict(), "key_list": recorded})
 
 
 def _invariants(reader: Connection, config: Config, space: SideSpace, day: date) -> list[dict[str, Any]]:

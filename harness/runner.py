@@ -28,7 +28,7 @@ from harness.config import Config
 from harness.database import Connection, Database, redact
 from harness.drift import DriftCheck
 from harness.ledger.entries import Comparison, RunFinished, RunStatus
-from harness.ledger.keys import KeyRecorder, recording
+from harness.ledger.keys import KeyRecorder
 from harness.ledger.runs import RunRecord
 from harness.orphans import find_orphans
 from harness.progress import Progress
@@ -84,10 +84,10 @@ class Runner:
                 started = time.perf_counter()
                 executions = load_exports(conn, executions)
                 grant_reader(conn, state.reader, state.spaces)
-                with recording(KeyRecorder(conn, state.run_id)):  # each entity's differing keys
-                    outcome = compare_date(
-                        reader, self.config, state.spaces, day, executions, plan.max_detail_rows
-                    )
+                keys = KeyRecorder(conn, state.run_id)  # each entity's differing keys, to the ledger db
+                outcome = compare_date(
+                    reader, self.config, state.spaces, day, executions, plan.max_detail_rows, keys
+                )
                 checked = time.perf_counter()
                 outcome = outcome.with_rewritten(drift.after(reader, day, outcome.results))
                 seconds = (time.perf_counter() - started, time.perf_counter() - checked)

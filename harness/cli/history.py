@@ -21,6 +21,7 @@ from harness.database import open_database
 from harness.errors import InvalidInput, RunNotFound
 from harness.gate import evaluate, load_policy
 from harness.history import NO_RUNS, all_documents, latest_run_id, run_document, summaries
+from harness.ledger.keys import recorded_list_problems
 from harness.pairs import select_pair
 
 SHORT_HASH = 12  # hex digits of a side's sql_sha256 in history, as gate's pair line shows them
@@ -108,8 +109,10 @@ def show(run_id: str | None, dsn: str | None, as_json: bool) -> int:
 def verify_ledger(anchor_text: str | None, dsn: str | None, as_json: bool) -> int:
     """Recompute the ledger's hash chain; exit 1 if any entry was altered or removed.
 
-    With --anchor, also prove that the entry a run recorded as its head is still there
-    unchanged: truncation, rehashing and forged entries before it are caught this way.
+    Also checks every recorded list of differing keys (mismatches/<entity>.csv) against
+    the fingerprint its comparison entry holds. With --anchor, also prove that the entry a
+    run recorded as its head is still there unchanged: truncation, rehashing and forged
+    entries before it are caught this way.
     With HARNESS_LEDGER_KEY set, the chain is verified as HMAC-SHA256.
 
     \b
@@ -123,6 +126,8 @@ def verify_ledger(anchor_text: str | None, dsn: str | None, as_json: bool) -> in
     with open_database(dsn) as database, database.connect() as conn:
         empty = not ledger.ledger_exists(conn)
         checked, problems = (0, []) if empty else ledger.verify_chain(conn)
+        if not empty:
+            problems += [ledger.ChainProblem(seq, why) for seq, why in recorded_list_problems(conn)]
         missing = ledger.anchor_problem(conn, anchor) if anchor and not empty else None
     if anchor and empty:
         missing = f"entry {anchor.seq} of the anchor is gone: the ledger is empty"

@@ -161,6 +161,9 @@ class Comparison(Record):
     # last date (business_date) was processed (harness.books)
     scope: str = "date"
     seconds: float = 0.0  # this comparison's own time (both stages, classification, samples)
+    # {"rows", "digest"}: the fingerprint of its differing keys as recorded (harness.ledger.keys),
+    # so the list kept beside the chain is verified against the chain; None when not recorded
+    key_list: dict[str, Any] | None = None
 
     @property
     def whole_books(self) -> bool:

@@ -10,10 +10,9 @@ lists back out as CSV for the reports. Neither direction holds the list in Pytho
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import partial
 from typing import Any
@@ -22,6 +21,8 @@ from psycopg import sql
 
 from comparisons.keylist import COLUMNS, KeySink
 from harness.database import Connection
+from harness.errors import LedgerError
+from harness.fingerprint import fingerprint
 
 DATE, BOOKS = "date", "books"
 STAGING = "harness_differing_key_in"
@@ -36,6 +37,8 @@ class KeyRecorder:
     conn: Connection
     run_id: str
     scope: str = DATE
+    # (entity, date) -> the fingerprint of the list just recorded, for its comparison entry
+    recorded: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
 
     def books(self) -> KeyRecorder:
         return replace(self, scope=BOOKS)
@@ -43,24 +46,6 @@ class KeyRecorder:
     def sink(self, entity: str, width: int, day: date) -> KeySink:
         """The sink of one entity and date's list (``width``: the parts of its key)."""
         return partial(_record, self, entity, width, day)
-
-
-_recording: ContextVar[KeyRecorder | None] = ContextVar("harness_key_recorder", default=None)
-
-
-@contextmanager
-def recording(recorder: KeyRecorder) -> Iterator[None]:
-    """Within the block, harness.reconcile.compare_entity records to ``recorder`` when its
-    caller passes none (so compare_date's comparisons record without a parameter of theirs)."""
-    token = _recording.set(recorder)
-    try:
-        yield
-    finally:
-        _recording.reset(token)
-
-
-def current_recorder() -> KeyRecorder | None:
-    return _recording.get()
 
 
 STAGE = sql.SQL("""
@@ -103,6 +88,50 @@ def _record(recorder: KeyRecorder, entity: str, width: int, day: date, chunks: I
                 **{name: sql.Literal(value) for name, value in values.items()},
             )
         )
+        found = fingerprint(conn, "harness", "differing_key", WHERE, values)
+    recorder.recorded[(entity, day.isoformat())] = found.to_dict()
+
+
+# The rows of one list: what a comparison entry's key_list fingerprints (harness.fingerprint).
+WHERE = sql.SQL("run_id = %(run)s AND scope = %(scope)s AND business_date = %(day)s AND entity = %(entity)s")
+
+
+def list_problems(conn: Connection, run_id: str, comparisons: list[dict[str, Any]]) -> list[str]:
+    """Each recorded list of the run's ``comparisons`` that no longer has the fingerprint its
+    ledger entry recorded (altered, added to or emptied since)."""
+    problems = []
+    for c in comparisons:
+        if c.get("key_list") is None:
+            continue
+        scope = BOOKS if c.get("scope") == BOOKS else DATE
+        values = {"run": run_id, "scope": scope, "day": c["business_date"], "entity": c["entity"]}
+        found = fingerprint(conn, "harness", "differing_key", WHERE, values).to_dict()
+        if found != c["key_list"]:
+            problems.append(
+                f"the differing keys of {c['entity']} on {c['business_date']} ({scope}) were altered since "
+                f"run {run_id} recorded them: {found['rows']} rows now, {c['key_list']['rows']} recorded"
+            )
+    return problems
+
+
+def recorded_list_problems(conn: Connection) -> list[tuple[int, str]]:
+    """(seq, problem) for every comparison entry of the ledger whose list was altered."""
+    if not _table_exists(conn):
+        return []
+    rows = conn.execute(
+        "SELECT seq, run_id, body FROM harness.entry "
+        "WHERE kind = 'comparison' AND jsonb_typeof(body::jsonb -> 'key_list') = 'object' ORDER BY seq"
+    ).fetchall()
+    return [
+        (int(seq), problem)
+        for seq, run_id, body in rows
+        for problem in list_problems(conn, str(run_id), [json.loads(body)])
+    ]
+
+
+def _table_exists(conn: Connection) -> bool:
+    row = conn.execute("SELECT to_regclass('harness.differing_key') IS NOT NULL").fetchone()
+    return bool(row and row[0])
 
 
 def key_lists(conn: Connection, doc: dict[str, Any]) -> KeyLists:
@@ -116,14 +145,16 @@ def key_lists(conn: Connection, doc: dict[str, Any]) -> KeyLists:
     def read(entity: str) -> Iterator[bytes] | None:
         if entity not in keys or not _recorded(conn, run_id, entity):
             return None
+        mine = [c for c in doc["comparisons"] if c["entity"] == entity]
+        if problems := list_problems(conn, run_id, mine):
+            raise LedgerError(f"{problems[0]}; nothing written: run 'harness verify-ledger'")
         return _stream(conn, run_id, entity, keys[entity])
 
     return read
 
 
 def _recorded(conn: Connection, run_id: str, entity: str) -> bool:
-    table = conn.execute("SELECT to_regclass('harness.differing_key') IS NOT NULL").fetchone()
-    if not (table and table[0]):
+    if not _table_exists(conn):
         return False  # a ledger from before the lists were recorded
     row = conn.execute(
         "SELECT EXISTS (SELECT 1 FROM harness.differing_key "

@@ -34,7 +34,8 @@ CREATE TRIGGER entry_no_truncate BEFORE TRUNCATE ON entry
 
 -- 4. differing_key: the complete list of every differing key of each entity and date of a
 --    run (comparisons.keylist), beside the chain, not in it: the comparison entries hold
---    the exact counts, this the keys behind them. One list per (run, scope, date, entity),
+--    the exact counts and each list's fingerprint (key_list), which verify-ledger and
+--    every report checks against these rows; this holds the keys behind them. One list per (run, scope, date, entity),
 --    replaced whole when the run compares that entity and date again (a resumed date).
 --    scope is 'date' or 'books' (the whole books, dated as of the run's last date); key
 --    holds the key's values as text, in the entity's key order; line orders a list.

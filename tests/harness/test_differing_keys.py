@@ -169,3 +169,34 @@ def test_a_run_without_differences_writes_no_mismatches_files(db: TestDatabase, 
         assert conn.execute("SELECT count(*) FROM harness.differing_key").fetchone() == (0,)
     assert files.mismatches == files.samples == {}
     assert not (tmp_path / "report" / "mismatches").exists()
+
+
+def test_an_altered_list_fails_verify_ledger_and_the_report(
+    capsys: pytest.CaptureFixture[str], changed: tuple[dict[str, Any], Path], module_db: TestDatabase
+) -> None:
+    """The lists live beside the hash chain; each comparison entry holds its list's
+    fingerprint, so a key deleted (a difference hidden) is caught by both readers."""
+    doc, tmp_path = changed
+    run_id = doc["run"]["run_id"]
+    gl = [c for c in doc["comparisons"] if c["entity"] == "gl_entries"]
+    assert [c["key_list"]["rows"] for c in gl] == [
+        c["counts"]["accepted"] + c["counts"]["unexplained"] for c in gl
+    ]
+    hidden = "DELETE FROM harness.differing_key WHERE run_id = %s AND entity = 'gl_entries' AND line = 1 RETURNING *"
+    with module_db.connect() as conn:
+        removed = conn.execute(hidden, (run_id,)).fetchall()
+    try:
+        assert removed
+        verified = invoke(capsys, "verify-ledger", "--dsn", module_db.uri)
+        assert verified.code == 1
+        assert "the differing keys of gl_entries on" in verified.out + verified.err
+        report = invoke(capsys, "report", run_id, "--dsn", module_db.uri, "--out", str(tmp_path / "forged"))
+        assert report.code == 2 and "were altered since run" in report.err
+        assert not (tmp_path / "forged" / "mismatches" / "gl_entries.csv").exists()
+    finally:
+        with module_db.connect() as conn, conn.cursor() as cur:
+            columns = "run_id, scope, business_date, entity, line, key, kind, differing, accepted_by"
+            cur.executemany(
+                f"INSERT INTO harness.differing_key ({columns}) VALUES ({', '.join(['%s'] * 9)})", removed
+            )
+    assert invoke(capsys, "verify-ledger", "--dsn", module_db.uri).code == 0
