@@ -42,13 +42,18 @@ def select_pair(
 ) -> tuple[Pair, list[dict[str, Any]]]:
     """The pair of the latest run (of ``candidate``, a side name or hash prefix), and its runs.
 
-    With ``config_sha256`` (the config the command was given), the latest run made with
-    that config decides the pair when there is one: another config's runs, such as a
-    planted-defect candidate's, never stand in for it.
+    With ``config_sha256`` (the config the command was given), only runs made with that
+    config count, and none is an error: another config's runs, such as a planted-defect
+    candidate's or the good one's, never stand in for it.
     """
     chosen = [d for d in documents if candidate is None or _is_candidate(d, candidate)]
-    same_config = [d for d in chosen if d["provenance"]["config"]["sha256"] == config_sha256]
-    chosen = same_config or chosen
+    if config_sha256 is not None:
+        chosen = [d for d in chosen if d["provenance"]["config"]["sha256"] == config_sha256]
+        if not chosen:
+            raise InvalidInput(
+                f"no run in the ledger was made with this config (sha256 {config_sha256[:12]}, as it reads "
+                "now: an edit makes it another config); run it first, or name the runs' config"
+            )
     if not chosen:
         raise InvalidInput(f"no run in the ledger has the candidate {candidate!r}; see 'harness history'")
     pair = Pair.of(chosen[-1])

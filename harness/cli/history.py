@@ -233,9 +233,8 @@ def gate(
     Criteria: N consecutive clean business dates, no FAILED side, no stale or expired
     accepted difference, candidate speedup on the median date, candidate invariants.
     Only the runs of one pair count: the latest run's control, candidate (by SQL hash) and
-    config, or the candidate named by --candidate; when runs were made with the config the
-    gate is given (--config, $HARNESS_CONFIG, ./harness.toml; not the bundled default), the
-    latest of those.
+    config, or the candidate named by --candidate. Given a config (--config,
+    $HARNESS_CONFIG, ./harness.toml; not the bundled default), only the runs made with it.
 
     --phase decommission (policy: [gate.decommission]) evaluates the published cutover
     dates instead: N consecutive CLEAN dates (default 20) including a month end, no

@@ -195,3 +195,21 @@ def _without_paths(text: str, tmp_path: Path) -> str:
     """The file paths a report prints (the repository's, the test's own directory, named
     after this test) are not its words."""
     return text.replace(str(EXAMPLE.parents[1]), "<repo>").replace(str(tmp_path), "<tmp>")
+
+
+def test_the_gate_judges_only_the_runs_of_the_config_it_is_given(
+    capsys: pytest.CaptureFixture[str], payroll_db: TestDatabase, tmp_path: Path
+) -> None:
+    """A good pair's runs never stand in for the defective pair's, nor the other way round."""
+    run_pair(capsys, payroll_db, "harness.toml", tmp_path / "good")
+
+    def gate(config: str) -> tuple[int, str]:
+        found = invoke(capsys, "gate", "--config", str(EXAMPLE / config), "--dsn", payroll_db.uri)
+        return found.code, found.out + found.err
+
+    code, said = gate("defective.toml")
+    assert code == 2 and "no run in the ledger was made with this config" in said
+    run_pair(capsys, payroll_db, "defective.toml", tmp_path / "defective")
+    assert gate("defective.toml")[0] == 1
+    code, said = gate("harness.toml")  # the latest run is the defective one: it does not count here
+    assert code == 0 and "payroll-enhanced" in said, said
