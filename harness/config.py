@@ -48,7 +48,7 @@ SECTIONS = {
 }
 REPORT_KEYS = {"invariants"}
 SIDE_KEYS = {"side"}
-RUN_KEYS = {"phase_timeout", "role_isolation"}
+RUN_KEYS = {"phase_timeout", "role_isolation", "repeat"}
 BUNDLED_WHERE = f"<bundled {DEFAULT_CONFIG}>"
 
 
@@ -63,6 +63,8 @@ class Config:
     candidate: Side
     phase_timeout: float
     role_isolation: bool
+    # timed executions of each side per date: repeat - 1 rolled back, then the recorded one
+    repeat: int = 1
     entities: tuple[EntitySpec, ...] = ()
     accepted_differences: tuple[AcceptedDifference, ...] = ()
     invariants: tuple[InvariantSpec, ...] = ()
@@ -135,6 +137,7 @@ def parse_config(text: str, where: str, base: Path | None, queries: Traversable 
         candidate=_side(data, "candidate", where, base),
         phase_timeout=_number(run.get("phase_timeout", 0), where, "run.phase_timeout"),
         role_isolation=_bool(run.get("role_isolation", True), where, "run.role_isolation"),
+        repeat=_repeat(run.get("repeat", 1), where),
         entities=(
             entities := _parsed(
                 lambda raw, at: parse_entity_specs(raw, at, queries), _tables(data, "entities", where), where
@@ -223,6 +226,12 @@ def _number(value: Any, where: str, key: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
         raise ConfigError(f"{where}: '{key}' must be a number of seconds >= 0, got {value!r}")
     return float(value)
+
+
+def _repeat(value: Any, where: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 50:
+        raise ConfigError(f"{where}: 'run.repeat' must be a whole number from 1 to 50, got {value!r}")
+    return value
 
 
 def _bool(value: Any, where: str, key: str) -> bool:

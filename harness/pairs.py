@@ -46,6 +46,8 @@ def select_pair(
     config count, and none is an error: another config's runs, such as a planted-defect
     candidate's or the good one's, never stand in for it.
     """
+    # a side against a copy of itself (harness calibrate) measures noise, never a candidate
+    documents = [d for d in documents if not _self_pair(d)]
     chosen = [d for d in documents if candidate is None or _is_candidate(d, candidate)]
     if config_sha256 is not None:
         chosen = [d for d in chosen if d["provenance"]["config"]["sha256"] == config_sha256]
@@ -55,6 +57,11 @@ def select_pair(
                 "now: an edit makes it another config); run it first, or name the runs' config"
             )
     if not chosen:
+        if candidate is None:
+            raise InvalidInput(
+                "no run in the ledger compares two different sides (a calibration compares a side "
+                "with itself and never counts); start one with 'harness run'"
+            )
         raise InvalidInput(f"no run in the ledger has the candidate {candidate!r}; see 'harness history'")
     pair = Pair.of(chosen[-1])
     return pair, [d for d in documents if Pair.of(d) == pair]
@@ -63,3 +70,8 @@ def select_pair(
 def _is_candidate(doc: dict[str, Any], wanted: str) -> bool:
     side = doc["sides"]["candidate"]
     return side["side"] == wanted or (len(wanted) >= 6 and str(side["sql_sha256"]).startswith(wanted))
+
+
+def _self_pair(doc: dict[str, Any]) -> bool:
+    sides = doc["sides"]
+    return bool(sides["control"]["sql_sha256"] == sides["candidate"]["sql_sha256"])

@@ -13,6 +13,9 @@ from harness.errors import InvalidInput
 MAX_DATES_WITHOUT_YES = 366
 
 
+MAX_REPEAT = 50
+
+
 @dataclass(frozen=True)
 class RunRequest:
     """What the user asked for (None: take the config's value)."""
@@ -28,6 +31,7 @@ class RunRequest:
     command_line: str = ""
     max_detail_rows: int = 10_000
     yes: bool = False
+    repeat: int | None = None  # timed executions of each side per date (None: the config's)
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,7 @@ class RunPlan:
     resume: str | None
     command_line: str
     max_detail_rows: int
+    repeat: int = 1
 
     @classmethod
     def resolve(cls, config: Config, request: RunRequest) -> RunPlan:
@@ -60,6 +65,7 @@ class RunPlan:
             resume=request.resume,
             command_line=request.command_line,
             max_detail_rows=request.max_detail_rows,
+            repeat=request.repeat if request.repeat is not None else config.repeat,
         )
 
     def out_for(self, run_id: str) -> Path:
@@ -72,6 +78,7 @@ class RunPlan:
             "phase_timeout": self.phase_timeout,
             "keep_schemas": self.keep_schemas,
             "max_detail_rows": self.max_detail_rows,
+            "repeat": self.repeat,
         }
 
 
@@ -80,6 +87,8 @@ def _check(request: RunRequest, timeout: float) -> None:
         raise InvalidInput(
             f"--phase-timeout must be 0 (no limit) or a positive number of seconds, not {timeout:g}"
         )
+    if request.repeat is not None and not 1 <= request.repeat <= MAX_REPEAT:
+        raise InvalidInput(f"--repeat must be a whole number from 1 to {MAX_REPEAT}, not {request.repeat}")
     if request.max_detail_rows < 1:
         raise InvalidInput(f"--max-detail-rows must be at least 1, not {request.max_detail_rows}")
     if len(request.dates) > MAX_DATES_WITHOUT_YES and not request.yes:

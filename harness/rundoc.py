@@ -11,13 +11,11 @@ from harness.ledger.entries import RunStatus
 from harness.ledger.runs import RunRecord
 from harness.readiness import DateEvidence, date_reasons
 from harness.root_causes import root_causes
+from harness.timings_doc import phase_names, timings
 from reports.schema import SCHEMA_VERSION  # the run document's, one definition with its schema
 
-PHASE_ORDER = ("data fetch", "journal creation", "GL posting", "voucher creation", "export")
 READY_VERDICTS = {Verdict.MATCH, Verdict.ACCEPTED}
 SIDE_LABELS = ("control", "candidate")
-# What a timing row shows of a side's execution entry (checked against the schema in a test)
-TIMING_KEYS = ("status", "error", "seconds", "phases", "logged_phases")
 
 
 def build_document(record: RunRecord) -> dict[str, Any]:
@@ -37,8 +35,8 @@ def build_document(record: RunRecord) -> dict[str, Any]:
         "isolation": start["isolation"],
         "entities": entity_names,
         "matrix": _matrix(start["dates"], entity_names, comparisons, dates_done),
-        "timings": _timings(start["dates"], executions, dates_done),
-        "phase_names": _phase_names(executions),
+        "timings": timings(start["dates"], executions, dates_done),
+        "phase_names": phase_names(executions),
         "root_causes": [cause.to_dict() for cause in root_causes(comparisons, start["lineage"])],
         "comparisons": comparisons,
         "books": [c.to_body() for c in record.books],
@@ -159,56 +157,6 @@ def _matrix(
     ]
 
 
-def _timings(
-    dates: list[str], executions: list[dict[str, Any]], dates_done: list[dict[str, Any]]
-) -> list[dict[str, Any]]:
-    by_key = {(e["business_date"], e["label"]): e for e in executions}
-    input_rows = {d["business_date"]: d["input_rows"] for d in dates_done}
-    rows = []
-    for day in dates:
-        control, candidate = by_key.get((day, "control")), by_key.get((day, "candidate"))
-        if control is None and candidate is None:
-            continue
-        count = input_rows.get(day)
-        rows.append(
-            {
-                "business_date": day,
-                "control": _side_timing(control),
-                "candidate": _side_timing(candidate),
-                "speedup": _speedup(control, candidate),
-                "input_rows": count,
-                "throughput": {
-                    label: _rate(count, ex) for label, ex in (("control", control), ("candidate", candidate))
-                },
-            }
-        )
-    return rows
-
-
-def _side_timing(execution: dict[str, Any] | None) -> dict[str, Any] | None:
-    if execution is None:
-        return None
-    return {k: execution.get(k) for k in TIMING_KEYS}
-
-
-def _speedup(control: dict[str, Any] | None, candidate: dict[str, Any] | None) -> float | None:
-    if not control or not candidate or "FAILED" in (control["status"], candidate["status"]):
-        return None
-    return round(float(control["seconds"]) / float(candidate["seconds"]), 2) if candidate["seconds"] else None
-
-
-def _rate(count: int | None, execution: dict[str, Any] | None) -> float | None:
-    if count is None or not execution or execution["status"] == "FAILED" or not execution["seconds"]:
-        return None
-    return round(count / float(execution["seconds"]), 1)
-
-
-def _phase_names(executions: list[dict[str, Any]]) -> list[str]:
-    seen = {p["name"] for e in executions for p in [*e["phases"], *e.get("logged_phases", [])]}
-    ordered = [p for p in PHASE_ORDER if p in seen]
-    return ordered + sorted(seen - set(ordered))
-
-
 def _provenance(start: dict[str, Any], end: dict[str, Any] | None) -> dict[str, Any]:
     return {
         "config": start["config"],
@@ -229,6 +177,8 @@ def reproduce_command(start: dict[str, Any]) -> str:
     options = start.get("options", {})
     if options.get("concurrent"):
         parts.append("--concurrent")
+    if int(options.get("repeat") or 1) > 1:
+        parts += ["--repeat", str(options["repeat"])]
     if options.get("phase_timeout"):
         parts += ["--phase-timeout", str(options["phase_timeout"])]
     if not start["isolation"]["roles"]:

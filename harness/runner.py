@@ -27,6 +27,8 @@ from harness.books import compare_books
 from harness.config import Config
 from harness.database import Connection, Database, redact
 from harness.drift import DriftCheck
+from harness.errors import SideFailed
+from harness.execution import ProcessResult
 from harness.ledger.entries import Comparison, RunFinished, RunStatus
 from harness.ledger.keys import KeyRecorder
 from harness.ledger.runs import RunRecord
@@ -171,10 +173,34 @@ class Runner:
                 self.progress.line(f"{day} {space.label} ({space.side.name}): FAILED: {execution.error}")
             return execution
 
+        repeats, failures = self._repeat_both(sessions, day, plan.repeat)
+        # the recorded executions continue the alternation of the repeats before them
+        ordered = sessions if (plan.repeat - 1) % 2 == 0 else tuple(reversed(sessions))
         if plan.concurrent:
             with ThreadPoolExecutor(max_workers=2) as pool:
-                return dict(zip((s.space.label for s in sessions), pool.map(execute, sessions), strict=True))
-        return {s.space.label: execute(s) for s in sessions}
+                found = dict(zip((s.space.label for s in ordered), pool.map(execute, ordered), strict=True))
+        else:
+            found = {s.space.label: execute(s) for s in ordered}
+        return {s.space.label: _with_repeats(found[s.space.label], repeats, failures) for s in sessions}
+
+    def _repeat_both(
+        self, sessions: tuple[SideSession, ...], day: date, repeat: int
+    ) -> tuple[dict[str, tuple[ProcessResult, ...]], dict[str, str]]:
+        """repeat - 1 rolled-back executions of each side, the sides' order alternating; a side
+        failing one fails its date (its timing would not be of the same work)."""
+        samples: dict[str, list[ProcessResult]] = {s.space.label: [] for s in sessions}
+        failures: dict[str, str] = {}
+        for i in range(repeat - 1):
+            for session in sessions if i % 2 == 0 else tuple(reversed(sessions)):
+                label = session.space.label
+                if label in failures:
+                    continue
+                self.progress.status(f"{day} {label} ({session.space.side.name}): repeat {i + 1} of {repeat}")
+                try:
+                    samples[label].append(session.repeat(day))
+                except SideFailed as exc:
+                    failures[label] = f"repeat {i + 1} of {repeat}: {exc}"
+        return {label: tuple(found) for label, found in samples.items()}, failures
 
     # ---- finish ----------------------------------------------------------------------------
     def _finish(self, state: RunState, plan: RunPlan, status: RunStatus, error: str | None = None) -> None:
@@ -196,6 +222,18 @@ class Runner:
                 self.progress.line(f"kept schemas {names} (--keep-schemas)")
             elif not plan.keep_schemas:
                 drop_run_objects(conn, state)
+
+
+def _with_repeats(
+    execution: Execution, repeats: dict[str, tuple[ProcessResult, ...]], failures: dict[str, str]
+) -> Execution:
+    """The recorded execution with its repeats; failed, the first failure first, when one of them failed."""
+    label = execution.space.label
+    execution = replace(execution, repeats=repeats[label])
+    if label not in failures:
+        return execution
+    error = failures[label]
+    return execution.failing(f"{error}; the recorded one: {execution.error}" if execution.failed else error)
 
 
 def _accepted(config: Config, recorded: tuple[Comparison, ...]) -> list[dict[str, object]]:

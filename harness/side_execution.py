@@ -64,6 +64,8 @@ class Execution:
     seconds: float
     sqlstate: str | None = None
     session: dict[str, Any] = field(default_factory=dict)
+    # the rolled-back timing repeats before this execution (harness run --repeat), in order
+    repeats: tuple[ProcessResult, ...] = ()
 
     @property
     def failed(self) -> bool:
@@ -90,7 +92,15 @@ class Execution:
             role=self.space.role,
             sqlstate=self.sqlstate,
             session=self.session,
+            samples=_samples(self.repeats, self.result),
         )
+
+
+def _samples(repeats: tuple[ProcessResult, ...], recorded: ProcessResult | None) -> list[dict[str, Any]]:
+    """Every timed execution, the recorded one last; none without repeats (or a result)."""
+    if not repeats or recorded is None:
+        return []
+    return [{"seconds": r.seconds, "phases": [p.to_dict() for p in r.phases]} for r in (*repeats, recorded)]
 
 
 class SessionCheck:
@@ -215,6 +225,21 @@ class SideSession:
         return Execution(
             self.space, day, result, exports, None, time.perf_counter() - started, None, check.expected
         )
+
+    def repeat(self, day: date) -> ProcessResult:
+        """One timing repeat: the date's phases executed exactly as for the record, sealed and
+        checked alike, in a transaction rolled back afterwards, so the next execution starts
+        from the same state (sequences excepted: nextval is never rolled back)."""
+        check = SessionCheck(self.space, day)
+        with self._connect_for(day) as conn:
+            watchdog = Watchdog(conn, self.limit, self.terminate)
+            try:
+                with conn.transaction(force_rollback=True):
+                    return self._phases(conn, day, check, watchdog, None)
+            except SideFailed as exc:
+                if not (watchdog.fired or (exc.sqlstate == QUERY_CANCELED and self.limit)):
+                    raise
+                raise self._timed_out(exc, day) from exc
 
     def _phases(
         self,

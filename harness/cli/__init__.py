@@ -12,6 +12,7 @@ import click
 import psycopg
 
 from harness import __version__
+from harness.cli.calibrate import calibrate
 from harness.cli.common import EXIT_BUG, EXIT_INTERRUPTED, EXIT_USAGE, HarnessGroup, fail
 from harness.cli.cutover import books, cutover, export, status
 from harness.cli.db import db
@@ -66,6 +67,7 @@ cli.add_command(books)
 cli.add_command(export)
 cli.add_command(serve)
 cli.add_command(source)
+cli.add_command(calibrate)
 for command in (run_command, history, show, verify_ledger, report, gate):
     cli.add_command(command)
 

@@ -53,6 +53,12 @@ DEMO_PER_DAY = 2000
     help="Differing keys sampled per entity (counts and verdicts stay exact).",
 )
 @click.option(
+    "--repeat",
+    type=int,
+    help="Time each side N times per date on identical state (N-1 rolled back, then the recorded "
+    "one; sides alternate): spreads and a speedup interval (default: [run] repeat, 1).",
+)
+@click.option(
     "--metrics", "metrics_path", type=click.Path(path_type=Path), help="Write Prometheus metrics here."
 )
 @click.option(
@@ -75,6 +81,7 @@ def run_command(
     phase_timeout: float | None,
     no_role_isolation: bool,
     max_detail_rows: int,
+    repeat: int | None,
     metrics_path: Path | None,
     resume: str | None,
     demo: bool,
@@ -84,14 +91,12 @@ def run_command(
     """Run control and candidate over the same business dates, compare every entity,
     record the results in the ledger and write the reports.
 
-    Exit codes: 0 ready (every date and entity MATCH or ACCEPTED), 1 not ready or incomplete,
-    2 usage or environment error, 3 a bug in the harness, 130 interrupted (then --resume RUN).
+    Exit codes: 0 ready, 1 not ready or incomplete, 2 usage or environment, 3 a harness bug, 130 interrupted.
 
     \b
     Example:
       harness run --demo
-      harness run --from 2024-03-01 --to 2024-03-05 --out ./report
-      harness run --dates 2024-03-01,2024-03-04 --config my-pair.toml --metrics run.prom
+      harness run --dates 2024-03-01,2024-03-04 --config my-pair.toml --repeat 5
       harness run --resume 20261125_101500_ab12
     """
     business_dates = _dates(first, last, dates, demo, resume)
@@ -110,6 +115,7 @@ def run_command(
             command_line=shlex.join(["harness", *sys.argv[1:]]),
             max_detail_rows=max_detail_rows,
             yes=yes,
+            repeat=repeat,
         )
         state = Runner(database, config, progress).run(request)
         return _publish(database, state, metrics_path)

@@ -129,6 +129,8 @@ class SideExecution(Record):
     role: str | None = None
     sqlstate: str | None = None
     session: dict[str, Any] = field(default_factory=dict)
+    # {"seconds", "phases"} of every timed execution (--repeat), the recorded one last; [] for one
+    samples: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def failed(self) -> bool:

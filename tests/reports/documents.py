@@ -24,6 +24,7 @@ from tests.reports.parts import (
     invariants,
     method,
     mismatched_gl_entries,
+    repeats,
     sha,
     timing,
 )
@@ -187,6 +188,11 @@ def ready_document(**injected: str) -> dict[str, Any]:
     doc["root_causes"] = []
     doc["invariants"] = invariants({})
     doc["accepted_differences"] = doc["accepted_differences"][:1]
+    # the first date timed five times a side (harness run --repeat 5)
+    first = doc["timings"][0]
+    first["control"]["repeats"] = repeats([1.95, 1.91, 1.88, 2.02, 1.91])
+    first["candidate"]["repeats"] = repeats([0.13, 0.12, 0.12, 0.14, 0.12])
+    first["speedup_interval"] = {"low": 14.6, "high": 16.3, "level": 0.95, "samples": 5}
     doc["verdict"] = {
         "ready": True,
         "label": "READY",
@@ -222,6 +228,7 @@ def failed_document(**injected: str) -> dict[str, Any]:
             {"name": "journal creation", "seconds": 0.031, "rows": 1950},
         ],
         "logged_phases": [],
+        "repeats": None,
     }
     day2["speedup"] = None
     day2["throughput"]["candidate"] = None
