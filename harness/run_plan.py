@@ -32,6 +32,7 @@ class RunRequest:
     max_detail_rows: int = 10_000
     yes: bool = False
     repeat: int | None = None  # timed executions of each side per date (None: the config's)
+    plans: bool = False  # capture both sides' phase plans on the first date (harness.plans)
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ class RunPlan:
     command_line: str
     max_detail_rows: int
     repeat: int = 1
+    plans: bool = False
 
     @classmethod
     def resolve(cls, config: Config, request: RunRequest) -> RunPlan:
@@ -66,6 +68,7 @@ class RunPlan:
             command_line=request.command_line,
             max_detail_rows=request.max_detail_rows,
             repeat=request.repeat if request.repeat is not None else config.repeat,
+            plans=request.plans,
         )
 
     def out_for(self, run_id: str) -> Path:
@@ -79,6 +82,7 @@ class RunPlan:
             "keep_schemas": self.keep_schemas,
             "max_detail_rows": self.max_detail_rows,
             "repeat": self.repeat,
+            "plans": self.plans,
         }
 
 

@@ -47,6 +47,7 @@ class RunState:
     out_dir: Path
     done: set[date] = field(default_factory=set)
     books_seconds: float = 0.0  # the whole-books comparison after the last date
+    plans_taken: bool = False  # the phases' query plans were captured (--plans: once a run)
 
 
 def new_run_id() -> str:

@@ -19,6 +19,7 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, date, datetime
+from typing import Any
 
 import comparisons
 from comparisons.result import Verdict
@@ -33,6 +34,7 @@ from harness.ledger.entries import Comparison, RunFinished, RunStatus
 from harness.ledger.keys import KeyRecorder
 from harness.ledger.runs import RunRecord
 from harness.orphans import find_orphans
+from harness.plans import capture_plans
 from harness.progress import Progress
 from harness.reader import connect_reader, grant_reader
 from harness.reconcile import DateOutcome, compare_date, load_exports
@@ -173,6 +175,7 @@ class Runner:
                 self.progress.line(f"{day} {space.label} ({space.side.name}): FAILED: {execution.error}")
             return execution
 
+        plans = self._plans(sessions, state, day) if plan.plans else {}
         repeats, failures = self._repeat_both(sessions, day, plan.repeat)
         # the recorded executions continue the alternation of the repeats before them
         ordered = sessions if (plan.repeat - 1) % 2 == 0 else tuple(reversed(sessions))
@@ -181,7 +184,27 @@ class Runner:
                 found = dict(zip((s.space.label for s in ordered), pool.map(execute, ordered), strict=True))
         else:
             found = {s.space.label: execute(s) for s in ordered}
-        return {s.space.label: _with_repeats(found[s.space.label], repeats, failures) for s in sessions}
+        return {
+            s.space.label: replace(
+                _with_repeats(found[s.space.label], repeats, failures), plans=plans.get(s.space.label)
+            )
+            for s in sessions
+        }
+
+    def _plans(
+        self, sessions: tuple[SideSession, ...], state: RunState, day: date
+    ) -> dict[str, dict[str, Any]]:
+        """Each side's phase plans, once per run: on its first date, in a rolled-back execution."""
+        if state.done or state.plans_taken:
+            return {}
+        state.plans_taken = True
+        found = {}
+        for session in sessions:
+            self.progress.status(f"{day} {session.space.label} ({session.space.side.name}): query plans")
+            found[session.space.label] = capture_plans(
+                self.database, session.space, day, limit=session.limit
+            ).to_dict()
+        return found
 
     def _repeat_both(
         self, sessions: tuple[SideSession, ...], day: date, repeat: int

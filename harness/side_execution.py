@@ -66,6 +66,7 @@ class Execution:
     session: dict[str, Any] = field(default_factory=dict)
     # the rolled-back timing repeats before this execution (harness run --repeat), in order
     repeats: tuple[ProcessResult, ...] = ()
+    plans: dict[str, Any] | None = None  # harness.plans, of a rolled-back execution before it
 
     @property
     def failed(self) -> bool:
@@ -93,6 +94,7 @@ class Execution:
             sqlstate=self.sqlstate,
             session=self.session,
             samples=_samples(self.repeats, self.result),
+            plans=self.plans,
         )
 
 

@@ -159,6 +159,9 @@ def _timings(doc: dict[str, Any]) -> dict[str, Any]:
         "totals_chart": charts.totals_chart(timings) if timings else None,
         "phase_charts": [charts.phase_chart(t, doc["phase_names"]) for t in timings],
         "logged": any(t[side]["logged_phases"] for t in timings for side in charts.SIDES),
+        "plans": [
+            t[side]["plans"] for t in timings for side in charts.SIDES if t[side] and t[side].get("plans")
+        ],
         "repeated": any(t[side] and t[side].get("repeats") for t in timings for side in charts.SIDES),
         "failures": [
             {"date": t["business_date"], "side": side, "error": t[side]["error"]}

@@ -59,6 +59,11 @@ DEMO_PER_DAY = 2000
     "one; sides alternate): spreads and a speedup interval (default: [run] repeat, 1).",
 )
 @click.option(
+    "--plans",
+    is_flag=True,
+    help="Capture both sides' query plans (auto_explain) on the first date, rolled back, before its timings.",
+)
+@click.option(
     "--metrics", "metrics_path", type=click.Path(path_type=Path), help="Write Prometheus metrics here."
 )
 @click.option(
@@ -82,22 +87,21 @@ def run_command(
     no_role_isolation: bool,
     max_detail_rows: int,
     repeat: int | None,
+    plans: bool,
     metrics_path: Path | None,
     resume: str | None,
     demo: bool,
     quiet: bool,
     yes: bool,
 ) -> int:
-    """Run control and candidate over the same business dates, compare every entity,
-    record the results in the ledger and write the reports.
+    """Run control and candidate over the same dates, compare every entity, record and report it.
 
     Exit codes: 0 ready, 1 not ready or incomplete, 2 usage or environment, 3 a harness bug, 130 interrupted.
 
     \b
     Example:
       harness run --demo
-      harness run --dates 2024-03-01,2024-03-04 --config my-pair.toml --repeat 5
-      harness run --resume 20261125_101500_ab12
+      harness run --dates 2024-03-01,2024-03-04 --config my-pair.toml --repeat 5 --plans
     """
     business_dates = _dates(first, last, dates, demo, resume)
     config, progress = use_config(config_path), Progress(quiet=quiet)
@@ -116,6 +120,7 @@ def run_command(
             max_detail_rows=max_detail_rows,
             yes=yes,
             repeat=repeat,
+            plans=plans,
         )
         state = Runner(database, config, progress).run(request)
         return _publish(database, state, metrics_path)

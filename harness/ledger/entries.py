@@ -131,6 +131,8 @@ class SideExecution(Record):
     session: dict[str, Any] = field(default_factory=dict)
     # {"seconds", "phases"} of every timed execution (--repeat), the recorded one last; [] for one
     samples: list[dict[str, Any]] = field(default_factory=list)
+    # the phases' query plans (harness.plans, --plans), on the run's first date only
+    plans: dict[str, Any] | None = None
 
     @property
     def failed(self) -> bool:

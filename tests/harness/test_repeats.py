@@ -104,3 +104,19 @@ def test_a_side_failing_a_repeat_fails_its_date(
     candidate = doc["timings"][0]["candidate"]
     assert candidate["status"] == "FAILED" and said in candidate["error"]
     assert not doc["verdict"]["ready"]
+
+
+def test_plans_are_captured_once_and_rendered(db: TestDatabase, tmp_path: Path) -> None:
+    seed_small(db, per_day=20)
+    _, doc = run(db, config_with(tmp_path), tmp_path, DATES[:2], plans=True)
+    assert doc["verdict"]["ready"], doc["verdict"]  # the rolled-back capture changed nothing
+    first, second = doc["timings"]
+    plans = first["candidate"]["plans"]
+    assert plans["status"] == "captured" and first["control"]["plans"]["status"] == "captured"
+    gl = next(p for p in plans["phases"] if p["name"] == "GL posting")
+    assert gl["plans_seen"] > 0 and any(p["nested"] and p["total_ms"] > 0 for p in gl["plans"])
+    assert second["candidate"]["plans"] is None and second["control"]["plans"] is None
+    from reports.html import render_html
+
+    html = render_html(doc)
+    assert 'id="plans-candidate"' in html and "GL posting" in html

@@ -229,6 +229,7 @@ def failed_document(**injected: str) -> dict[str, Any]:
         ],
         "logged_phases": [],
         "repeats": None,
+        "plans": None,
     }
     day2["speedup"] = None
     day2["throughput"]["candidate"] = None

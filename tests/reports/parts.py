@@ -224,6 +224,7 @@ def side_timing(
         "phases": [phase(*p) for p in phases],
         "logged_phases": [phase(*p) for p in logged],
         "repeats": None,
+        "plans": None,
     }
 
 
