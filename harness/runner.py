@@ -253,10 +253,26 @@ def _with_repeats(
     """The recorded execution with its repeats; failed, the first failure first, when one of them failed."""
     label = execution.space.label
     execution = replace(execution, repeats=repeats[label])
-    if label not in failures:
+    error = failures.get(label) or _other_work(execution)
+    if error is None:
         return execution
-    error = failures[label]
     return execution.failing(f"{error}; the recorded one: {execution.error}" if execution.failed else error)
+
+
+def _other_work(execution: Execution) -> str | None:
+    """A repeat that wrote other rows than the recorded execution timed other work (a side
+    noticing it is rolled back, say): its timings cannot stand beside the recorded ones."""
+    if execution.result is None:
+        return None
+    recorded = [(p.name, p.rows) for p in execution.result.phases]
+    for i, repeat in enumerate(execution.repeats, start=1):
+        written = [(p.name, p.rows) for p in repeat.phases]
+        if written != recorded:
+            return (
+                f"repeat {i} wrote other rows than the recorded execution ({written} vs {recorded}): "
+                "its timings are not of the same work"
+            )
+    return None
 
 
 def _accepted(config: Config, recorded: tuple[Comparison, ...]) -> list[dict[str, object]]:

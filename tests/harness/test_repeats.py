@@ -89,12 +89,26 @@ def test_repeats_time_identical_work_and_record_every_sample(db: TestDatabase, t
     assert interval["samples"] == 3 and interval["low"] <= timing["speedup"] <= interval["high"]
 
 
-@pytest.mark.parametrize(("repeat", "said"), [(2, "division by zero"), (3, "repeat 2 of 3: ")])
+# Writes a row in its first execution only: a side doing other work when it is repeated.
+OTHER_WORK = (
+    "UPDATE gl_entries SET t3 = t3 WHERE business_date = %(business_date)s AND nextval('repeat_probe') = 1"
+)
+
+
+@pytest.mark.parametrize(
+    ("repeat", "phase", "said"),
+    [
+        (2, SECOND_TIME_FAILS, "division by zero"),
+        (3, SECOND_TIME_FAILS, "repeat 2 of 3: "),
+        (2, OTHER_WORK, "repeat 1 wrote other rows than the recorded execution"),
+    ],
+    ids=["recorded fails", "repeat fails", "repeat does other work"],
+)
 def test_a_side_failing_a_repeat_fails_its_date(
-    db: TestDatabase, tmp_path: Path, repeat: int, said: str
+    db: TestDatabase, tmp_path: Path, repeat: int, phase: str, said: str
 ) -> None:
     seed_small(db, per_day=10)
-    folder = Path(variant(tmp_path, "enhanced", SECOND_TIME_FAILS, "probe"))
+    folder = Path(variant(tmp_path, "enhanced", phase, "probe"))
     (folder / "probe.sql").write_text("CREATE SEQUENCE repeat_probe;\n", encoding="utf-8")
     manifest = folder / "manifest.toml"
     text = manifest.read_text(encoding="utf-8")
