@@ -94,7 +94,7 @@ class RunStart:
             raise InvalidInput("no business dates given; use --from/--to or --dates")
         first, last = min(dates), max(dates)
         hint = self.config.source_hint(first, last)
-        tables = [source.unit.table] if source.unit else list(source.date_scoped_tables)
+        tables = source.input_tables
         for table in tables:
             column = source.date_scoped_tables[table]
             if dates_present(conn, source.schema, table, column, list(dates), hint):

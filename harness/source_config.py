@@ -46,6 +46,11 @@ class SourceConfig:
     unit: Unit | None = None
 
     @property
+    def input_tables(self) -> list[str]:
+        """Where a date's input is looked for: the unit's table, else every date-scoped one."""
+        return [self.unit.table] if self.unit else list(self.date_scoped_tables)
+
+    @property
     def tables(self) -> tuple[str, ...]:
         return (*self.reference_tables, *self.date_scoped_tables)
 

@@ -14,10 +14,10 @@ from harness.cli.config_option import config_option, use_config
 from harness.config import Config
 from harness.database import Connection, open_database
 from harness.entity_counts import entity_counts
-from harness.errors import InvalidInput, SourceError
+from harness.errors import InvalidInput
 from harness.manifest import Side, resolve_side
 from harness.sides import ProcessResult, export_files, install_side, process_date, schema_exists
-from harness.source import dates_present, rows_on_date
+from harness.source import check_source, dates_present, rows_on_date
 from harness.summary import date_counts
 
 
@@ -68,7 +68,7 @@ def process(
     schema, source = schema or side.name, source_schema or config.source.schema
     days = batch_dates(business_date, first, last)
     with open_database(dsn) as database, database.connect() as conn:
-        check_tables(conn, config, source)
+        check_source(conn, source, config.source.tables, config.source_hint())
         require_input(conn, config, source, days)
         if not schema_exists(conn, schema):
             echo_err(f"installing {side.name} into schema {schema!r}")
@@ -103,20 +103,8 @@ def batch_dates(day: date | None, first: date | None, last: date | None) -> list
     return date_range(first, last)
 
 
-def check_tables(conn: Connection, config: Config, source: str) -> None:
-    rows = conn.execute(
-        "SELECT table_name FROM information_schema.tables WHERE table_schema = %s", (source,)
-    ).fetchall()
-    missing = sorted(set(config.source.tables) - {str(r[0]) for r in rows})
-    if missing:
-        raise SourceError(
-            f"schema {source!r} lacks the source table(s) {', '.join(missing)}; {config.source_hint()}"
-        )
-
-
 def require_input(conn: Connection, config: Config, source: str, days: list[date]) -> None:
-    unit, scoped = config.source.unit, config.source.date_scoped_tables
-    tables = [unit.table] if unit else list(scoped)
+    unit, scoped, tables = config.source.unit, config.source.date_scoped_tables, config.source.input_tables
     for day in days:
         if tables and not any(dates_present(conn, source, t, scoped[t], [day]) for t in tables):
             what = unit.label if unit else "rows in " + ", ".join(tables)

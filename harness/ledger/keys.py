@@ -96,20 +96,44 @@ def _record(recorder: KeyRecorder, entity: str, width: int, day: date, chunks: I
 WHERE = sql.SQL("run_id = %(run)s AND scope = %(scope)s AND business_date = %(day)s AND entity = %(entity)s")
 
 
-def list_problems(conn: Connection, run_id: str, comparisons: list[dict[str, Any]]) -> list[str]:
+# Every recorded list's fingerprint in one pass (as harness.fingerprint computes one).
+FINGERPRINTS = sql.SQL("""
+SELECT run_id, scope, business_date::text, entity, count(*),
+       sum(('x' || left(md5(t::text), 15))::bit(60)::bigint)
+FROM harness.differing_key AS t {}
+GROUP BY 1, 2, 3, 4
+""")
+EMPTY = {"rows": 0, "digest": f"{0:016x}"}
+
+
+def _fingerprints(conn: Connection, run_id: str | None) -> dict[tuple[str, str, str, str], dict[str, Any]]:
+    where = sql.SQL("WHERE run_id = {}").format(sql.Literal(run_id)) if run_id else sql.SQL("")
+    return {
+        (str(r), str(s), str(d), str(e)): {"rows": int(n), "digest": f"{int(h) % (1 << 64):016x}"}
+        for r, s, d, e, n, h in conn.execute(FINGERPRINTS.format(where)).fetchall()
+    }
+
+
+def list_problems(
+    conn: Connection,
+    run_id: str,
+    comparisons: list[dict[str, Any]],
+    found: dict[tuple[str, str, str, str], dict[str, Any]] | None = None,
+) -> list[str]:
     """Each recorded list of the run's ``comparisons`` that no longer has the fingerprint its
-    ledger entry recorded (altered, added to or emptied since)."""
+    ledger entry recorded (altered, added to or emptied since); ``found``: the lists'
+    fingerprints when the caller has them already."""
+    found = _fingerprints(conn, run_id) if found is None else found
     problems = []
     for c in comparisons:
         if c.get("key_list") is None:
             continue
         scope = BOOKS if c.get("scope") == BOOKS else DATE
-        values = {"run": run_id, "scope": scope, "day": c["business_date"], "entity": c["entity"]}
-        found = fingerprint(conn, "harness", "differing_key", WHERE, values).to_dict()
-        if found != c["key_list"]:
+        now = found.get((run_id, scope, c["business_date"], c["entity"]), EMPTY)
+        if now != c["key_list"]:
             problems.append(
                 f"the differing keys of {c['entity']} on {c['business_date']} ({scope}) were altered since "
-                f"run {run_id} recorded them: {found['rows']} rows now, {c['key_list']['rows']} recorded"
+                f"run {run_id} recorded them: {now['rows']} rows now, {c['key_list']['rows']} recorded"
             )
     return problems
 
@@ -122,10 +146,11 @@ def recorded_list_problems(conn: Connection) -> list[tuple[int, str]]:
         "SELECT seq, run_id, body FROM harness.entry "
         "WHERE kind = 'comparison' AND jsonb_typeof(body::jsonb -> 'key_list') = 'object' ORDER BY seq"
     ).fetchall()
+    found = _fingerprints(conn, None)
     return [
         (int(seq), problem)
         for seq, run_id, body in rows
-        for problem in list_problems(conn, str(run_id), [json.loads(body)])
+        for problem in list_problems(conn, str(run_id), [json.loads(body)], found)
     ]
 
 

@@ -55,16 +55,19 @@ def ensure_source(conn: psycopg.Connection[tuple[object, ...]], schema: str) -> 
     return True
 
 
-def check_source(conn: psycopg.Connection[tuple[object, ...]], schema: str) -> None:
+def check_source(
+    conn: psycopg.Connection[tuple[object, ...]],
+    schema: str,
+    tables: tuple[str, ...] = TABLES,
+    hint: str = "drop it or name another schema with --source-schema",
+) -> None:
+    """``schema`` holds every one of ``tables`` (the bundled job's by default), else one line."""
     rows = conn.execute(
         "SELECT table_name FROM information_schema.tables WHERE table_schema = %s", (schema,)
     ).fetchall()
-    missing = sorted(set(TABLES) - {str(r[0]) for r in rows})
+    missing = sorted(set(tables) - {str(r[0]) for r in rows})
     if missing:
-        raise SourceError(
-            f"schema {schema!r} lacks source table(s) {', '.join(missing)}; "
-            "drop it or name another schema with --source-schema"
-        )
+        raise SourceError(f"schema {schema!r} lacks the source table(s) {', '.join(missing)}; {hint}")
 
 
 def set_search_path(conn: psycopg.Connection[tuple[object, ...]], *schemas: str, local: bool = True) -> None:
