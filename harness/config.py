@@ -27,6 +27,7 @@ from comparisons import (
 from comparisons.errors import SpecError
 from comparisons.export import TABLE as EXPORT_TABLE
 from comparisons.qualify import referenced_tables
+from harness.cases import CaseSpec, parse_cases
 from harness.cutover.settings import CutoverSettings, parse_cutover
 from harness.errors import ConfigError
 from harness.manifest import Side, resolve_side
@@ -45,8 +46,9 @@ SECTIONS = {
     "gate",
     "cutover",
     "report",
+    "cases",
 }
-REPORT_KEYS = {"invariants"}
+REPORT_KEYS = {"invariants", "regression_factor"}
 SIDE_KEYS = {"side"}
 RUN_KEYS = {"phase_timeout", "role_isolation", "repeat"}
 BUNDLED_WHERE = f"<bundled {DEFAULT_CONFIG}>"
@@ -68,10 +70,14 @@ class Config:
     entities: tuple[EntitySpec, ...] = ()
     accepted_differences: tuple[AcceptedDifference, ...] = ()
     invariants: tuple[InvariantSpec, ...] = ()
+    # the business cases whose coverage each date records (harness.cases, harness.coverage)
+    cases: tuple[CaseSpec, ...] = ()
     gate: dict[str, Any] = field(default_factory=dict)
     cutover: CutoverSettings = field(default_factory=CutoverSettings)
     # What the report calls the [[invariants]] ("accounting invariants" for the bundled pair).
     invariants_title: str = "invariants"
+    # the report's trend flags a date more than this many times slower than the median before it
+    regression_factor: float = 1.5
 
     @property
     def bundled(self) -> bool:
@@ -91,7 +97,11 @@ class Config:
     @property
     def query_files(self) -> dict[str, str]:
         """The text of each query file the config references, by the name it gives it."""
-        specs: tuple[EntitySpec | InvariantSpec, ...] = (*self.entities, *self.invariants)
+        specs: tuple[EntitySpec | InvariantSpec | CaseSpec, ...] = (
+            *self.entities,
+            *self.invariants,
+            *self.cases,
+        )
         return {s.query_file: s.query for s in specs if s.query_file}
 
     @property
@@ -132,7 +142,7 @@ def parse_config(text: str, where: str, base: Path | None, queries: Traversable 
     config = Config(
         path=where,
         text=text,
-        source=parse_source(_table(data, "source", where), where),
+        source=(source := parse_source(_table(data, "source", where), where)),
         control=_side(data, "control", where, base),
         candidate=_side(data, "candidate", where, base),
         phase_timeout=_number(run.get("phase_timeout", 0), where, "run.phase_timeout"),
@@ -151,9 +161,15 @@ def parse_config(text: str, where: str, base: Path | None, queries: Traversable 
         invariants=_parsed(
             lambda raw, at: parse_invariants(raw, at, queries), _tables(data, "invariants", where), where
         ),
+        cases=_parsed(
+            lambda raw, at: parse_cases(raw, at, queries, entities, source.tables),
+            _tables(data, "cases", where),
+            where,
+        ),
         gate=_table(data, "gate", where),
         cutover=parse_cutover(_table(data, "cutover", where), where),
         invariants_title=_title(report.get("invariants", "invariants"), where),
+        regression_factor=_factor(report.get("regression_factor", 1.5), where),
     )
     _check_derived(config.entities, config.source, where)
     _check_exports(config, where)
@@ -209,6 +225,12 @@ def _title(value: Any, where: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ConfigError(f"{where}: 'report.invariants' must be a non-empty name, got {value!r}")
     return value.strip()
+
+
+def _factor(value: Any, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 1 < value < float("inf"):
+        raise ConfigError(f"{where}: 'report.regression_factor' must be a number above 1, got {value!r}")
+    return float(value)
 
 
 def _side(data: dict[str, Any], key: str, where: str, base: Path | None) -> Side:

@@ -18,6 +18,8 @@ DEFAULT_POLICY: dict[str, Any] = {
     "allow_expired_accepted": False,
     "min_speedup": 1.0,
     "require_candidate_invariants": True,
+    # business cases (harness.cases) the gate's dates must have exercised: "case" or "case: cell"
+    "require_cases": [],
 }
 POLICY_KEYS = set(DEFAULT_POLICY)
 
@@ -81,9 +83,15 @@ def _checked(table: dict[str, Any], where: str) -> dict[str, Any]:
         if key not in POLICY_KEYS:
             raise ConfigError(f"{where}: unknown key 'gate.{key}' (known: {', '.join(sorted(POLICY_KEYS))})")
         expected = type(DEFAULT_POLICY[key])
+        if expected is list and not _names(value):
+            raise ConfigError(f"{where}: 'gate.{key}' must be a list of case names, got {value!r}")
         if not fits(value, expected):
             raise ConfigError(f"{where}: 'gate.{key}' must be {expected.__name__}, got {value!r}")
     return dict(table)
+
+
+def _names(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) and v for v in value)
 
 
 def fits(value: Any, expected: type) -> bool:
@@ -103,6 +111,7 @@ def evaluate(policy: dict[str, Any], documents: list[dict[str, Any]]) -> GateRes
         _accepted_health(policy, documents, "expired", "allow_expired_accepted"),
         _speedup(policy, latest),
         _invariants(policy, latest, _invariants_title(documents)),
+        *_cases(policy, latest),
     )
     return GateResult(criteria, tuple(d["run"]["run_id"] for d in documents))
 
@@ -125,6 +134,7 @@ def _latest_by_date(documents: list[dict[str, Any]]) -> dict[str, dict[str, Any]
                     # the date's own rule, the one the run's verdict applied (harness.readiness)
                     "reasons": date_reasons(evidence) + _books_reasons(books),
                     "finished": doc["run"]["status"] == "completed" and day in recorded,
+                    "cases": (doc.get("coverage") or {}).get("by_date", {}).get(day, []),
                 }
     return dict(sorted(latest.items()))
 
@@ -205,3 +215,21 @@ def _invariants(policy: dict[str, Any], latest: dict[str, dict[str, Any]], title
     if broken:
         figure += f"; broken: {', '.join(broken[:3])}"
     return Criterion(f"{title} hold on the candidate", passed, figure, "all")
+
+
+def _cases(policy: dict[str, Any], latest: dict[str, dict[str, Any]]) -> list[Criterion]:
+    """Each required case (or "case: cell") exercised by at least one unit on the gate's
+    dates; no criterion when the policy requires none."""
+    required = list(policy["require_cases"])
+    if not required:
+        return []
+    units: dict[str, int] = {}
+    for day in latest.values():
+        for cell in day["cases"]:
+            for name in (cell["case"], f"{cell['case']}: {cell['cell']}"):
+                units[name] = units.get(name, 0) + int(cell["units"])
+    missing = [name for name in required if not units.get(name)]
+    figure = f"{len(required) - len(missing)} of {len(required)} required case(s) exercised"
+    if missing:
+        figure += f"; none of: {', '.join(missing[:5])}"
+    return [Criterion("business cases exercised", not missing, figure, ", ".join(required))]

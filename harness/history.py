@@ -30,12 +30,18 @@ class RunSummary:
 
 
 def run_document(conn: Connection, run_id: str) -> dict[str, Any]:
-    return build_document(read_run(conn, run_id))
+    """One run's document, its trend against the runs before it, from one read of the ledger."""
+    records = read_runs(conn)
+    for i, record in enumerate(records):
+        if record.run_id == run_id:
+            return build_document(record, earlier=records[:i])
+    return build_document(read_run(conn, run_id))  # raises RunNotFound in the ledger's words
 
 
 def all_documents(conn: Connection) -> list[dict[str, Any]]:
     """Every run's document, oldest first, from one read of the ledger."""
-    return [build_document(record) for record in read_runs(conn)]
+    records = read_runs(conn)
+    return [build_document(record, earlier=records[:i]) for i, record in enumerate(records)]
 
 
 def summaries(conn: Connection) -> list[RunSummary]:

@@ -17,8 +17,10 @@ def method_of(config: Config) -> dict[str, Any]:
     return {
         "unit": config.source.unit.to_dict() if config.source.unit else None,
         "invariants_title": config.invariants_title,
+        "regression_factor": config.regression_factor,
         "entities": [_entity(spec) for spec in config.entities],
         "invariants": [_invariant(spec) for spec in config.invariants],
+        "cases": [case.to_dict() for case in config.cases],
     }
 
 

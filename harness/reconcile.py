@@ -20,6 +20,7 @@ import comparisons
 from comparisons.export import TABLE as EXPORT_TABLE
 from comparisons.qualify import parse_query, referenced_tables
 from comparisons.result import Verdict
+from harness import coverage
 from harness.config import Config
 from harness.database import Connection, first_line
 from harness.isolation import SideSpace
@@ -40,6 +41,7 @@ class DateOutcome:
     results: tuple[Comparison, ...]
     invariants: tuple[dict[str, Any], ...]
     input_rows: int | None  # of the config's unit on the date; None when it declares none
+    cases: tuple[dict[str, Any], ...] = ()  # the business cases' cells (harness.coverage)
 
     def with_rewritten(self, rewritten: list[Comparison]) -> DateOutcome:
         """The outcome plus results of earlier dates this date's processing rewrote."""
@@ -56,6 +58,7 @@ class DateOutcome:
             invariants=list(self.invariants),
             compare_seconds=compare_seconds,
             drift_seconds=drift_seconds,
+            cases=list(self.cases),
         )
 
     def progress_line(self) -> str:
@@ -102,22 +105,26 @@ def compare_date(
     max_detail_rows: int,
     keys: KeyRecorder | None = None,
 ) -> DateOutcome:
-    """Every entity compared (differing keys recorded to ``keys``), then the invariants."""
+    """Every entity compared (differing keys recorded to ``keys``), then the invariants and,
+    where the keys are recorded, the coverage of the business cases."""
     control = spaces[0]
     input_rows = _input_rows(reader, config, control.schema, day)
     failures = [e for e in executions.values() if e.failed]
+    invariants: tuple[dict[str, Any], ...] = ()
     if failures:
         error = "; ".join(str(e.error) for e in failures)
         results = tuple(
             Comparison.failed(day.isoformat(), s.name, list(s.key), error) for s in config.entities
         )
-        return DateOutcome(day, results, (), input_rows)
-    results = tuple(
-        compare_entity(reader, config, spec, spaces, day, max_detail_rows, keys) for spec in config.entities
-    )
-    results = no_output(results, _inputs(reader, config, control.schema, day), input_rows or 0)
-    invariants = tuple(inv for space in spaces for inv in _invariants(reader, config, space, day))
-    return DateOutcome(day, results, invariants, input_rows)
+    else:
+        results = tuple(
+            compare_entity(reader, config, spec, spaces, day, max_detail_rows, keys)
+            for spec in config.entities
+        )
+        results = no_output(results, _inputs(reader, config, control.schema, day), input_rows or 0)
+        invariants = tuple(inv for space in spaces for inv in _invariants(reader, config, space, day))
+    cases = coverage.date_cells(keys.conn, config, keys.run_id, day, results) if keys else []
+    return DateOutcome(day, results, invariants, input_rows, tuple(cases))
 
 
 def no_output(

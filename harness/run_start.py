@@ -12,6 +12,7 @@ from typing import Any
 
 from harness import __version__, ledger, opening
 from harness.config import Config
+from harness.coverage import check_cases
 from harness.database import SESSION_SETTINGS, Connection, Database, redact
 from harness.errors import InvalidInput, IsolationError, RunNotFound
 from harness.fingerprint import fingerprint
@@ -64,6 +65,7 @@ class RunStart:
 
     def _start(self, conn: Connection, plan: RunPlan) -> RunState:
         self._check_dates(conn, plan.dates)
+        check_cases(conn, self.config, plan.dates[0])
         run_id = new_run_id()
         state = self._state(conn, run_id, plan.dates, plan, plan.out_for(run_id))
         started = time.perf_counter()

@@ -4,22 +4,26 @@ from __future__ import annotations
 
 import shlex
 from collections import Counter
+from collections.abc import Sequence
 from typing import Any
 
 from comparisons.result import Verdict
+from harness.coverage_doc import coverage
 from harness.ledger.entries import RunStatus
 from harness.ledger.runs import RunRecord
 from harness.readiness import DateEvidence, date_reasons
 from harness.root_causes import root_causes
 from harness.timings_doc import phase_names, timings
+from harness.trend import trend
 from reports.schema import SCHEMA_VERSION  # the run document's, one definition with its schema
 
 READY_VERDICTS = {Verdict.MATCH, Verdict.ACCEPTED}
 SIDE_LABELS = ("control", "candidate")
 
 
-def build_document(record: RunRecord) -> dict[str, Any]:
-    """The run document of one run, whatever state the run is in."""
+def build_document(record: RunRecord, earlier: Sequence[RunRecord] = ()) -> dict[str, Any]:
+    """The run document of one run, whatever state the run is in; ``earlier``: the ledger's
+    runs before it, whose times the trend compares this run's with."""
     start = record.started.to_body()
     comparisons = [c.to_body() for c in record.comparisons]
     executions = [e.to_body() for e in record.executions]
@@ -37,10 +41,12 @@ def build_document(record: RunRecord) -> dict[str, Any]:
         "matrix": _matrix(start["dates"], entity_names, comparisons, dates_done),
         "timings": timings(start["dates"], executions, dates_done),
         "phase_names": phase_names(executions),
+        "trend": trend(record, earlier),
         "root_causes": [cause.to_dict() for cause in root_causes(comparisons, start["lineage"])],
         "comparisons": comparisons,
         "books": [c.to_body() for c in record.books],
         "invariants": [i for d in dates_done for i in d.get("invariants", [])],
+        "coverage": coverage(dates_done, start["method"].get("cases", [])),
         "accepted_differences": end["accepted_differences"] if end else [],
         "provenance": _provenance(start, end),
         # the run was a cutover date and was published (harness.cutover), else None

@@ -43,6 +43,11 @@ def rate(value: float | None) -> str:
     return f"{value:,.1f}/s" if value < 100 else f"{value:,.0f}/s"
 
 
+def per_thousand(value: float) -> str:
+    """Seconds per 1,000 units, three significant digits however fast: 0.0205 s, 1.92 s."""
+    return f"{value:.3g} s" if value < 0.1 else seconds(value)
+
+
 def value(item: Any) -> str:
     """A cell value as an auditor reads it: strings verbatim, NULL for None, JSON for the rest."""
     if item is None:

@@ -7,7 +7,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from reports import charts, formatting, view
+from reports import charts, formatting, trend_chart, view
 
 
 @cache
@@ -31,7 +31,11 @@ def environment() -> Environment:
         slug=formatting.slug,
         breakable=formatting.breakable,
     )
-    env.globals.update(control_color=charts.CONTROL_COLOR, candidate_color=charts.CANDIDATE_COLOR)
+    env.globals.update(
+        control_color=charts.CONTROL_COLOR,
+        candidate_color=charts.CANDIDATE_COLOR,
+        regression_color=trend_chart.REGRESSION_COLOR,
+    )
     return env
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from reports import charts, formatting
 from reports.books import books_view
 from reports.details import detail_anchor, details, has_detail
+from reports.trend_chart import trend_view
 
 VERDICTS = ("MATCH", "ACCEPTED", "MISMATCH", "FAILED", "NO_OUTPUT", "REWRITTEN")
 COUNT_COLUMNS = (
@@ -158,6 +159,7 @@ def _timings(doc: dict[str, Any]) -> dict[str, Any]:
         "rows": timings,
         "totals_chart": charts.totals_chart(timings) if timings else None,
         "phase_charts": [charts.phase_chart(t, doc["phase_names"]) for t in timings],
+        "trend": trend_view(doc),
         "logged": any(t[side]["logged_phases"] for t in timings for side in charts.SIDES),
         "plans": [
             t[side]["plans"] for t in timings for side in charts.SIDES if t[side] and t[side].get("plans")

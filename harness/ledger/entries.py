@@ -187,6 +187,8 @@ class DateFinished(Record):
     invariants: list[dict[str, Any]]
     compare_seconds: float = 0.0  # loading exports, comparing, invariants and the drift check
     drift_seconds: float = 0.0  # of which the books drift check of the earlier dates
+    # the business cases' cells on the date (harness.coverage): added without a version step
+    cases: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

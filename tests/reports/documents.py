@@ -28,6 +28,7 @@ from tests.reports.parts import (
     sha,
     timing,
 )
+from tests.reports.trend_parts import trend_of
 
 
 def not_ready_document(
@@ -101,8 +102,10 @@ def not_ready_document(
             }
             for day in DATES
         ],
-        "timings": [timing("2024-03-01", 1.91, 0.12), timing("2024-03-02", 2.04, 0.13)],
+        "timings": (timings := [timing("2024-03-01", 1.91, 0.12), timing("2024-03-02", 2.04, 0.13)]),
         "phase_names": list(PHASES),
+        # GL posting of the candidate twice as slow as in the earlier runs: a regression on both dates
+        "trend": trend_of(timings, slower={("candidate", "GL posting"): 2.0}),
         "root_causes": gl_root_causes(),
         "comparisons": comparisons,
         "books": [
@@ -193,6 +196,7 @@ def ready_document(**injected: str) -> dict[str, Any]:
     first["control"]["repeats"] = repeats([1.95, 1.91, 1.88, 2.02, 1.91])
     first["candidate"]["repeats"] = repeats([0.13, 0.12, 0.12, 0.14, 0.12])
     first["speedup_interval"] = {"low": 14.6, "high": 16.3, "level": 0.95, "samples": 5}
+    doc["trend"] = trend_of(doc["timings"])
     doc["verdict"] = {
         "ready": True,
         "label": "READY",
@@ -233,6 +237,7 @@ def failed_document(**injected: str) -> dict[str, Any]:
     }
     day2["speedup"] = None
     day2["throughput"]["candidate"] = None
+    doc["trend"] = trend_of(doc["timings"])  # the failed date is left out of the candidate's trend
     doc["invariants"] = [
         i for i in doc["invariants"] if not (i["business_date"] == "2024-03-02" and i["label"] == "candidate")
     ]

@@ -323,6 +323,7 @@ def method() -> dict[str, Any]:
     return {
         "unit": {"table": "insurance_transaction", "label": "transactions"},
         "invariants_title": "accounting invariants",
+        "regression_factor": 1.5,
         "entities": [
             {
                 **entity,
