@@ -50,7 +50,7 @@ SECTIONS = {
 }
 REPORT_KEYS = {"invariants", "regression_factor"}
 SIDE_KEYS = {"side"}
-RUN_KEYS = {"phase_timeout", "role_isolation", "repeat"}
+RUN_KEYS = {"phase_timeout", "role_isolation", "repeat", "calibrated"}
 BUNDLED_WHERE = f"<bundled {DEFAULT_CONFIG}>"
 
 
@@ -67,6 +67,8 @@ class Config:
     role_isolation: bool
     # timed executions of each side per date: repeat - 1 rolled back, then the recorded one
     repeat: int = 1
+    # calibration runs (harness calibrate) whose measured noise the ignores are checked against
+    calibrated: tuple[str, ...] = ()
     entities: tuple[EntitySpec, ...] = ()
     accepted_differences: tuple[AcceptedDifference, ...] = ()
     invariants: tuple[InvariantSpec, ...] = ()
@@ -148,6 +150,7 @@ def parse_config(text: str, where: str, base: Path | None, queries: Traversable 
         phase_timeout=_number(run.get("phase_timeout", 0), where, "run.phase_timeout"),
         role_isolation=_bool(run.get("role_isolation", True), where, "run.role_isolation"),
         repeat=_repeat(run.get("repeat", 1), where),
+        calibrated=_run_ids(run.get("calibrated", []), where),
         entities=(
             entities := _parsed(
                 lambda raw, at: parse_entity_specs(raw, at, queries), _tables(data, "entities", where), where
@@ -254,6 +257,15 @@ def _repeat(value: Any, where: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 50:
         raise ConfigError(f"{where}: 'run.repeat' must be a whole number from 1 to 50, got {value!r}")
     return value
+
+
+def _run_ids(value: Any, where: str) -> tuple[str, ...]:
+    ids = [value] if isinstance(value, str) else value
+    if not isinstance(ids, list) or not all(isinstance(v, str) and v.strip() for v in ids):
+        raise ConfigError(
+            f"{where}: 'run.calibrated' must be a run id or a list of them (harness history), got {value!r}"
+        )
+    return tuple(v.strip() for v in ids)
 
 
 def _bool(value: Any, where: str, key: str) -> bool:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import platform
 import secrets
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 from harness import __version__, ledger, opening
+from harness.calibration_evidence import ignore_evidence
 from harness.config import Config
 from harness.coverage import check_cases
 from harness.database import SESSION_SETTINGS, Connection, Database, redact
@@ -66,11 +67,13 @@ class RunStart:
     def _start(self, conn: Connection, plan: RunPlan) -> RunState:
         self._check_dates(conn, plan.dates)
         check_cases(conn, self.config, plan.dates[0])
+        calibration = ignore_evidence(conn, self.config)
         run_id = new_run_id()
         state = self._state(conn, run_id, plan.dates, plan, plan.out_for(run_id))
         started = time.perf_counter()
         inputs = self.isolate(conn, state, plan)
         record = self._started(conn, state, plan, inputs, time.perf_counter() - started)
+        record = replace(record, method={**record.method, "calibration": calibration})
         ledger.append(conn, run_id, record)
         self.progress.line(f"run {run_id}: {len(plan.dates)} date(s), {self._pair()}")
         return state

@@ -7,7 +7,7 @@ Templates draw these finished numbers as they are.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,6 +33,8 @@ PHASE_COLORS = {
 OTHER_COLORS = ("#e7298a", "#66a61e", "#8c8c8c")
 REGRESSION_COLOR = "#c62828"
 """The ring around a regression's point (tests look for it)."""
+Place = Callable[[tuple[str, str]], float]  # a (run id, business date) slot's x
+Scale = Callable[[float], float]  # seconds per 1,000 units' y
 
 
 @dataclass(frozen=True)
@@ -100,7 +102,7 @@ def trend_view(doc: dict[str, Any]) -> dict[str, Any] | None:
 
 def side_chart(trend: dict[str, Any], side: str) -> TrendChart | None:
     series = [s for s in trend["series"] if s["side"] == side and (s["points"] or s["earlier_points"])]
-    if not series:
+    if not any(s["points"] for s in series):  # the earlier runs alone say nothing of this one
         return None
     earlier = list(dict.fromkeys(_slot(p) for s in series for p in s["earlier_points"]))
     slots = {
@@ -148,7 +150,7 @@ def _slot(point: dict[str, Any]) -> tuple[str, str]:
     return point["run_id"], point["business_date"]
 
 
-def _line(series: dict[str, Any], index: int, x: Any, y: Any, label: str) -> Line:
+def _line(series: dict[str, Any], index: int, x: Place, y: Scale, label: str) -> Line:
     phase = series["phase"]
     color = PHASE_COLORS.get(phase) or OTHER_COLORS[index % len(OTHER_COLORS)]
     points = [*series["earlier_points"], *series["points"]]
@@ -178,7 +180,7 @@ def _title(phase: str, point: dict[str, Any], label: str) -> str:
     return text
 
 
-def _labels(slots: Sequence[tuple[str, str]], earlier: int, slot_width: float, x: Any) -> tuple[Label, ...]:
+def _labels(slots: Sequence[tuple[str, str]], earlier: int, slot_width: float, x: Place) -> tuple[Label, ...]:
     """This run's dates (thinned out when they would overlap), and one label for the earlier runs."""
     every = max(1, math.ceil(LABEL_ROOM / slot_width))
     found = [Label(x(key), key[1]) for i, key in enumerate(slots[earlier:]) if i % every == 0]

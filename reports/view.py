@@ -12,6 +12,7 @@ from typing import Any
 
 from reports import charts, formatting
 from reports.books import books_view
+from reports.coverage_view import coverage_view
 from reports.details import detail_anchor, details, has_detail
 from reports.trend_chart import trend_view
 
@@ -51,6 +52,7 @@ def build(doc: dict[str, Any]) -> dict[str, Any]:
         "scope": _scope(doc),
         "matrix": _matrix(doc),
         "books": books_view(doc),
+        "coverage": coverage_view(doc),
         "timings": _timings(doc),
         "root_causes": [_root_cause(cause) for cause in doc["root_causes"]],
         "entities": entities,
@@ -69,19 +71,27 @@ def _method(doc: dict[str, Any]) -> dict[str, Any]:
     """The config's rules as the run recorded them; a run from before they were recorded
     lists the invariants it checked by name."""
     method = doc["method"]
+    calibration = method.get("calibration")
     names = list(dict.fromkeys(i["name"] for i in doc["invariants"]))
     return {
         "unit": doc["unit"],
         "title": method.get("invariants_title", "invariants"),
-        "entities": [_method_entity(e) for e in method.get("entities", [])],
+        "entities": [_method_entity(e, calibration) for e in method.get("entities", [])],
         "invariants": method.get("invariants") or [{"name": n, "description": ""} for n in names],
+        "calibration": calibration,
+        "unsupported": [f"{i['entity']}.{i['column']}" for i in calibration["ignores"] if not i["supported"]]
+        if calibration
+        else [],
     }
 
 
-def _method_entity(entity: dict[str, Any]) -> dict[str, Any]:
+def _method_entity(entity: dict[str, Any], calibration: dict[str, Any] | None) -> dict[str, Any]:
     tolerances = ", ".join(f"{c} ±{n} minor unit(s)" for c, n in entity["tolerances"].items())
     normalizers = ", ".join(f"{c}: {rule}" for c, rule in entity["normalizers"].items())
-    return {**entity, "tolerances": tolerances, "normalizers": normalizers}
+    checks = (calibration or {}).get("ignores", [])
+    checked = {i["column"]: i for i in checks if i["entity"] == entity["name"]}
+    ignores = [{"column": c, "check": checked.get(c)} for c in entity["ignore"]]
+    return {**entity, "tolerances": tolerances, "normalizers": normalizers, "ignores": ignores}
 
 
 def _duration(run: dict[str, Any]) -> float | None:

@@ -10,6 +10,7 @@ import copy
 from collections.abc import Callable
 from typing import Any
 
+from tests.reports.coverage_parts import coverage_of
 from tests.reports.parts import (
     CONFIG_TEXT,
     DATES,
@@ -106,6 +107,8 @@ def not_ready_document(
         "phase_names": list(PHASES),
         # GL posting of the candidate twice as slow as in the earlier runs: a regression on both dates
         "trend": trend_of(timings, slower={("candidate", "GL posting"): 2.0}),
+        # the mismatched GL lines' transactions: four accepted, premiums, one a rounding line
+        "coverage": coverage_of(differing={"accepted": 4, "positive": 4, "Dr 7999": 1}),
         "root_causes": gl_root_causes(),
         "comparisons": comparisons,
         "books": [
@@ -197,6 +200,7 @@ def ready_document(**injected: str) -> dict[str, Any]:
     first["candidate"]["repeats"] = repeats([0.13, 0.12, 0.12, 0.14, 0.12])
     first["speedup_interval"] = {"low": 14.6, "high": 16.3, "level": 0.95, "samples": 5}
     doc["trend"] = trend_of(doc["timings"])
+    doc["coverage"] = coverage_of()
     doc["verdict"] = {
         "ready": True,
         "label": "READY",
@@ -238,6 +242,7 @@ def failed_document(**injected: str) -> dict[str, Any]:
     day2["speedup"] = None
     day2["throughput"]["candidate"] = None
     doc["trend"] = trend_of(doc["timings"])  # the failed date is left out of the candidate's trend
+    doc["coverage"] = coverage_of(failed_date="2024-03-02")
     doc["invariants"] = [
         i for i in doc["invariants"] if not (i["business_date"] == "2024-03-02" and i["label"] == "candidate")
     ]
