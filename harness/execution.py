@@ -34,6 +34,12 @@ SELECT pg_catalog.sum(n_tup_ins + n_tup_upd + n_tup_del)
 FROM pg_catalog.pg_stat_xact_user_tables WHERE schemaname = %s
 """
 
+# Qualified throughout: the side's session may have put its own schema before the catalog.
+FUNCTION_STATISTICS = """
+SELECT funcname, calls, total_time, self_time FROM pg_catalog.pg_stat_xact_user_functions
+WHERE schemaname OPERATOR(pg_catalog.=) %s ORDER BY self_time DESC, funcname LIMIT 25
+"""
+
 
 @dataclass(frozen=True)
 class Hooks:
@@ -65,6 +71,9 @@ class ProcessResult:
     business_date: date
     phases: tuple[PhaseTiming, ...]
     logged_phases: tuple[PhaseTiming, ...] = field(default=())
+    # the side's own functions as the server tracked them in the date's transaction
+    # (pg_stat_xact_user_functions; empty where track_functions is off)
+    functions: tuple[dict[str, Any], ...] = ()
 
     @property
     def seconds(self) -> float:
@@ -133,12 +142,22 @@ def process_date(
             _run_phases(conn, side, params, schema, hooks, timings)
             with hooks.guard():
                 logged = _logged_phases(conn, side, params)
+            functions = function_statistics(conn, schema)
     except psycopg.Error as exc:
         failed = side.phases[len(timings)].name if len(timings) < len(side.phases) else "timing query"
         raise SideFailed(
             _failure(side, failed, business_date, exc, phase_timeout), phase=failed, sqlstate=exc.sqlstate
         ) from exc
-    return ProcessResult(side.name, business_date, tuple(timings), logged)
+    return ProcessResult(side.name, business_date, tuple(timings), logged, functions)
+
+
+def function_statistics(conn: Connection, schema: str) -> tuple[dict[str, Any], ...]:
+    """Calls and times of the schema's functions in this transaction, the slowest first."""
+    rows = conn.execute(FUNCTION_STATISTICS, (schema,)).fetchall()
+    return tuple(
+        {"name": str(name), "calls": int(calls), "total_ms": float(total), "self_ms": float(own)}
+        for name, calls, total, own in rows
+    )
 
 
 def set_statement_timeout(conn: Connection, seconds: float | None) -> None:

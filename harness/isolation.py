@@ -105,6 +105,17 @@ def create_login(conn: Connection, login: Login) -> None:
     # roles are the server's, not the database's: say whose this one is (for db clean, audits)
     comment = sql.Literal(f"harness run role, database {database[0]}")
     conn.execute(sql.SQL("COMMENT ON ROLE {} IS {}").format(role, comment))
+    track_functions(conn, role)
+
+
+def track_functions(conn: Connection, role: sql.Identifier) -> None:
+    """Have the server count the side's function calls and times in its sessions (the
+    report's function statistics); a harness user that may not set it goes without."""
+    try:
+        with conn.transaction():
+            conn.execute(sql.SQL("ALTER ROLE {} SET track_functions = 'pl'").format(role))
+    except psycopg.errors.InsufficientPrivilege:
+        pass
 
 
 def create_space(conn: Connection, space: SideSpace) -> None:

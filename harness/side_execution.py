@@ -95,6 +95,7 @@ class Execution:
             session=self.session,
             samples=_samples(self.repeats, self.result),
             plans=self.plans,
+            functions=list(self.result.functions) if self.result else [],
         )
 
 

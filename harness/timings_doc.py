@@ -10,7 +10,7 @@ from harness.timing_stats import speedup_interval, spread
 
 PHASE_ORDER = ("data fetch", "journal creation", "GL posting", "voucher creation", "export")
 # What a timing row shows of a side's execution entry (checked against the schema in a test)
-TIMING_KEYS = ("status", "error", "seconds", "phases", "logged_phases", "plans")
+TIMING_KEYS = ("status", "error", "seconds", "phases", "logged_phases", "plans", "functions")
 
 
 def timings(

@@ -14,6 +14,7 @@ from reports import charts, formatting
 from reports.books import books_view
 from reports.coverage_view import coverage_view
 from reports.details import detail_anchor, details, has_detail
+from reports.functions_view import functions_view
 from reports.trend_chart import trend_view
 
 VERDICTS = ("MATCH", "ACCEPTED", "MISMATCH", "FAILED", "NO_OUTPUT", "REWRITTEN")
@@ -168,6 +169,7 @@ def _timings(doc: dict[str, Any]) -> dict[str, Any]:
     return {
         "rows": timings,
         "totals_chart": charts.totals_chart(timings) if timings else None,
+        "functions": functions_view(doc),
         "phase_charts": [charts.phase_chart(t, doc["phase_names"]) for t in timings],
         "trend": trend_view(doc),
         "logged": any(t[side]["logged_phases"] for t in timings for side in charts.SIDES),

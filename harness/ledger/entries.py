@@ -133,6 +133,8 @@ class SideExecution(Record):
     samples: list[dict[str, Any]] = field(default_factory=list)
     # the phases' query plans (harness.plans, --plans), on the run's first date only
     plans: dict[str, Any] | None = None
+    # the side's functions' calls and times on the date (pg_stat_xact_user_functions), slowest first
+    functions: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def failed(self) -> bool:

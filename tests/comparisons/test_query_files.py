@@ -123,7 +123,7 @@ def test_the_bundled_config_keeps_every_query_in_a_packaged_file() -> None:
     data = tomllib.loads(files("harness").joinpath("default.toml").read_text(encoding="utf-8"))
     assert not any("query" in t for t in [*data["entities"], *data["invariants"]])
     config = load_config()
-    assert len(config.query_files) == len(config.entities) + len(config.invariants) == 12
+    assert len(config.query_files) == len(config.entities) + len(config.invariants) + len(config.cases) == 21
     for name, text in config.query_files.items():
         assert name.startswith("queries/") and name.endswith(".sql")
         assert files("harness").joinpath(name).read_text(encoding="utf-8") == text
