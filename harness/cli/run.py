@@ -30,6 +30,9 @@ DEMO_LAST = DEMO_FIRST + timedelta(days=DEMO_DAYS - 1)
 DEMO_PER_DAY = 2000
 
 
+DEMO_REPEAT = 3  # the demo shows spreads and intervals: a few samples a side, not one
+
+
 @click.command("run")
 @click.option("--from", "first", type=DATE, help="First business date (YYYY-MM-DD).")
 @click.option("--to", "last", type=DATE, help="Last business date, inclusive.")
@@ -70,7 +73,10 @@ DEMO_PER_DAY = 2000
     "--resume", "resume", metavar="RUN", help="Continue an interrupted run from its first unrecorded date."
 )
 @click.option(
-    "--demo", is_flag=True, help="Seed five demo business days if the source is empty, then run them."
+    "--demo",
+    is_flag=True,
+    help="Seed five demo business days if the source is empty, then run them with the evidence "
+    f"options on (--repeat {DEMO_REPEAT} --plans, unless --repeat is given).",
 )
 @click.option("--quiet", is_flag=True, help="No progress lines on stderr.")
 @click.option("--yes", is_flag=True, help="Allow a range of more than 366 business dates.")
@@ -119,8 +125,8 @@ def run_command(
             command_line=shlex.join(["harness", *sys.argv[1:]]),
             max_detail_rows=max_detail_rows,
             yes=yes,
-            repeat=repeat,
-            plans=plans,
+            repeat=DEMO_REPEAT if demo and repeat is None else repeat,
+            plans=plans or demo,
         )
         state = Runner(database, config, progress).run(request)
         return _publish(database, state, metrics_path)

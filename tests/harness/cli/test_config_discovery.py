@@ -28,7 +28,7 @@ COMMANDS = {
 
 
 def typo_error(shown: str) -> str:
-    return f"error: {shown}: unknown key 'run.phase_timeot' (known here: phase_timeout, repeat, role_isolation)\n"
+    return f"error: {shown}: unknown key 'run.phase_timeot' (known here: calibrated, phase_timeout, repeat, role_isolation)\n"
 
 
 @pytest.fixture

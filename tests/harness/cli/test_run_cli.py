@@ -147,7 +147,7 @@ def test_config_typo_names_file_and_key(
     assert result.code == 2
     assert result.err == (
         f"config: {config} (--config)\n"
-        f"error: {config}: unknown key 'run.phase_timeot' (known here: phase_timeout, repeat, role_isolation)\n"
+        f"error: {config}: unknown key 'run.phase_timeot' (known here: calibrated, phase_timeout, repeat, role_isolation)\n"
     )
 
 
