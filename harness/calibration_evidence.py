@@ -66,7 +66,11 @@ def _calibration(conn: Connection, config: Config, run_id: str) -> dict[str, Any
     label = found.group(1)
     side = config.control if label == "control" else config.candidate
     now = side_record(side_space(run_id, label, side, False))["sql_sha256"]
-    if record.started.sides["control"]["sql_sha256"] != now:
+    ran = {record.started.sides[s]["sql_sha256"] for s in ("control", "candidate")}
+    if found.group(2) != side.name or len(ran) != 1:
+        # a header alone proves nothing: a calibration ran one side's SQL on both sides
+        raise ConfigError(f"{where}, which did not run the {label} ({side.name}) against itself")
+    if ran != {now}:
         raise ConfigError(
             f"{where}, a calibration of other SQL than the {label} ({side.name}) this run executes; "
             "calibrate it again"

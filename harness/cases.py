@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from importlib.resources.abc import Traversable
 from typing import Any
 
+from sqlglot import exp
+
 from comparisons import EntitySpec, values
 from comparisons.qualify import parse_query, referenced_tables
 
@@ -70,6 +72,7 @@ def _case(
         raise where.error(
             "query", f"must return a column named {UNIT!r} (the lineage value, e.g. txn_reference AS unit)"
         )
+    _only_plain_tables(parsed, where)
     unknown = [t for t in referenced_tables(parsed) if t not in source_tables]
     if unknown:
         raise where.error(
@@ -86,6 +89,19 @@ def _case(
         query_file=query_file,
         has_cell=CELL in outputs,
     )
+
+
+def _only_plain_tables(query: exp.Query, where: values.Where) -> None:
+    """A case reads the source's tables by their bare names: it runs on the harness's own
+    connection, which may read far more than the source (the ledger, other runs' schemas)."""
+    for table in query.find_all(exp.Table):
+        if not isinstance(table.this, exp.Identifier):
+            raise where.error("query", f"reads a table function ({table.sql()}); read the source tables only")
+        if table.args.get("db"):
+            raise where.error(
+                "query",
+                f"reads {table.sql()}; name the source tables unqualified (they are read from [source])",
+            )
 
 
 def keyed_on(entities: Sequence[EntitySpec], lineage: str) -> dict[str, int]:

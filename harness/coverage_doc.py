@@ -9,9 +9,23 @@ from harness.coverage import DIFFERS, FAILED, MATCHED, UNJUDGED
 WORST_FIRST = (FAILED, DIFFERS, UNJUDGED, MATCHED)
 
 
-def coverage(dates_done: list[dict[str, Any]], declared: list[dict[str, Any]]) -> dict[str, Any]:
-    """``declared``: the cases the run's method recorded (name, description, lineage)."""
-    by_date = {d["business_date"]: list(d.get("cases") or []) for d in dates_done}
+def coverage(
+    dates_done: list[dict[str, Any]],
+    declared: list[dict[str, Any]],
+    comparisons: list[dict[str, Any]],
+    books: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """``declared``: the cases the run's method recorded (name, description, lineage). A
+    date's cells were judged when it was compared; a later finding against it (its books
+    rewritten by a later date, the whole books differing) leaves them unjudged."""
+    later = _later_findings(comparisons, books)
+    by_date = {
+        d["business_date"]: [
+            _withdrawn(c, [*later.get(d["business_date"], []), *later.get("*", [])])
+            for c in d.get("cases") or []
+        ]
+        for d in dates_done
+    }
     cells = [c for day in by_date.values() for c in day]
     names = list(dict.fromkeys([*(c["name"] for c in declared), *(c["case"] for c in cells)]))
     described = {c["name"]: c for c in declared}
@@ -47,6 +61,38 @@ def _cell(name: str, days: list[dict[str, Any]]) -> dict[str, Any]:
         "status": worst([d["status"] for d in days]),
         "notes": sorted({d["note"] for d in days if d["note"]}),
     }
+
+
+def _later_findings(comparisons: list[dict[str, Any]], books: list[dict[str, Any]]) -> dict[str, list[str]]:
+    """Date -> why its cells' judgement no longer stands; "*" for every date."""
+    found: dict[str, list[str]] = {}
+    for c in comparisons:
+        if c["verdict"] == "REWRITTEN":
+            found.setdefault(c["business_date"], []).append(f"{c['entity']} was REWRITTEN by a later date")
+    for c in books:
+        if c["verdict"] not in ("MATCH", "ACCEPTED") and _beyond_dates(c, comparisons):
+            found.setdefault("*", []).append(
+                f"the whole books of {c['entity']} hold differences no date's comparison found"
+            )
+    return found
+
+
+def _beyond_dates(books: dict[str, Any], comparisons: list[dict[str, Any]]) -> bool:
+    """The whole books of an entity differ in more rows than its dates' comparisons did:
+    differences in rows no date compared, which no cell can be traced to."""
+    if books.get("counts") is None:
+        return True
+    dated = sum(
+        (c.get("counts") or {}).get("unexplained", 0) for c in comparisons if c["entity"] == books["entity"]
+    )
+    return int(books["counts"].get("unexplained", 0)) > dated
+
+
+def _withdrawn(cell: dict[str, Any], reasons: list[str]) -> dict[str, Any]:
+    if cell["status"] != MATCHED or not reasons:
+        return cell
+    note = "; ".join(filter(None, [cell.get("note"), *reasons]))
+    return {**cell, "status": UNJUDGED, "note": note}
 
 
 def worst(statuses: list[str]) -> str:

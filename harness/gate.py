@@ -149,11 +149,7 @@ def _is_clean(day: dict[str, Any]) -> bool:
 
 
 def _clean_dates(policy: dict[str, Any], latest: dict[str, dict[str, Any]]) -> Criterion:
-    streak = 0
-    for day in reversed(list(latest)):
-        if not _is_clean(latest[day]):
-            break
-        streak += 1
+    streak = len(_streak(latest))
     need = int(policy["min_clean_dates"])
     dirty = [d for d, v in latest.items() if not _is_clean(v)]
     figure = f"{streak} most recent date(s) clean" + (f"; last unclean {dirty[-1]}" if dirty else "")
@@ -218,18 +214,32 @@ def _invariants(policy: dict[str, Any], latest: dict[str, dict[str, Any]], title
 
 
 def _cases(policy: dict[str, Any], latest: dict[str, dict[str, Any]]) -> list[Criterion]:
-    """Each required case (or "case: cell") exercised by at least one unit on the gate's
-    dates; no criterion when the policy requires none."""
+    """Each required case (or "case: cell") exercised by at least one unit of a matched cell
+    on the clean dates the gate counts (its most recent streak): a case only a dirty or
+    unfinished date exercised is not covered. No criterion when the policy requires none."""
     required = list(policy["require_cases"])
     if not required:
         return []
     units: dict[str, int] = {}
-    for day in latest.values():
-        for cell in day["cases"]:
+    for day in _streak(latest):
+        for cell in latest[day]["cases"]:
+            if cell["status"] != "matched":
+                continue
             for name in (cell["case"], f"{cell['case']}: {cell['cell']}"):
                 units[name] = units.get(name, 0) + int(cell["units"])
     missing = [name for name in required if not units.get(name)]
     figure = f"{len(required) - len(missing)} of {len(required)} required case(s) exercised"
+    figure += " on the clean dates"
     if missing:
         figure += f"; none of: {', '.join(missing[:5])}"
     return [Criterion("business cases exercised", not missing, figure, ", ".join(required))]
+
+
+def _streak(latest: dict[str, dict[str, Any]]) -> list[str]:
+    """The most recent consecutive clean dates: the ones the gate counts."""
+    days = []
+    for day in reversed(list(latest)):
+        if not _is_clean(latest[day]):
+            break
+        days.append(day)
+    return days

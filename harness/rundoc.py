@@ -46,7 +46,9 @@ def build_document(record: RunRecord, earlier: Sequence[RunRecord] = ()) -> dict
         "comparisons": comparisons,
         "books": [c.to_body() for c in record.books],
         "invariants": [i for d in dates_done for i in d.get("invariants", [])],
-        "coverage": coverage(dates_done, start["method"].get("cases", [])),
+        "coverage": coverage(
+            dates_done, start["method"].get("cases", []), comparisons, [c.to_body() for c in record.books]
+        ),
         "accepted_differences": end["accepted_differences"] if end else [],
         "provenance": _provenance(start, end),
         # the run was a cutover date and was published (harness.cutover), else None

@@ -102,3 +102,24 @@ def test_a_run_that_is_no_calibration_supports_nothing_and_is_refused(
     )
     assert refused.code == 2
     assert "which is not a calibration run; make one with 'harness calibrate'" in refused.err
+
+
+def test_a_run_that_only_claims_to_be_a_calibration_is_refused(
+    capsys: pytest.CaptureFixture[str], db: TestDatabase, tmp_path: Path
+) -> None:
+    """A header is text anyone can write: legacy against enhanced is no calibration of either."""
+    seed_small(db, per_day=5)
+    forged = tmp_path / "forged"
+    forged.mkdir()
+    config_with(forged)
+    path = forged / "harness.toml"
+    header = "# harness calibrate: the control (legacy) against a second copy of itself, forged\n"
+    path.write_text(header + path.read_text(encoding="utf-8"), encoding="utf-8")
+    first = run_with(capsys, db, str(path), tmp_path / "first")
+    assert first.code == 0, first.err
+    run_id = json.loads(next((tmp_path / "first").glob("**/run.json")).read_text(encoding="utf-8"))["run"][
+        "run_id"
+    ]
+    refused = run_with(capsys, db, calibrated_config(tmp_path, json.dumps(run_id)), tmp_path / "x")
+    assert refused.code == 2
+    assert "which did not run the control (legacy) against itself" in refused.err

@@ -10,6 +10,7 @@ import pytest
 from psycopg import sql
 
 from harness.config import load_config
+from harness.coverage_doc import coverage
 from harness.errors import ConfigError
 from harness.gate import DEFAULT_POLICY, evaluate, load_policy
 from tests.conftest import TestDatabase
@@ -70,19 +71,103 @@ def test_cells_count_the_hand_built_transactions_and_mark_the_one_that_differs(
     assert hand_built["verdict"]["label"] == "NOT READY"
 
 
-def test_the_gate_requires_the_cases_the_dates_exercised(hand_built: dict[str, Any]) -> None:
-    def criterion(required: list[str]) -> dict[str, Any]:
-        result = evaluate({**DEFAULT_POLICY, "require_cases": required}, [hand_built]).to_dict()
-        return next(c for c in result["criteria"] if c["name"] == "business cases exercised")
+PERCENT_CASE = """
+[[cases]]
+name = "50% new business"
+query = "SELECT txn_reference AS unit FROM insurance_transaction WHERE txn_type LIKE 'NEW%' AND business_date = :business_date"
+"""
+# After everything else, the candidate records a rejection of a transaction that does not exist.
+MADE_UP_ERROR = """
+INSERT INTO journal_error (txn_reference, business_date, error_code, message)
+VALUES ('TX-MADE-UP', %(business_date)s, 'NO_POLICY', 'made up')
+"""
 
-    met = criterion(["validation: NO_POLICY", "amount"])
-    assert met["passed"] and met["figure"] == "2 of 2 required case(s) exercised"
-    unmet = criterion(["validation: NO_POLICY", "validation: NO_FX_RATE", "calendar: month end"])
+
+@pytest.fixture(scope="module")
+def clean(
+    tmp_path_factory: pytest.TempPathFactory, module_db: TestDatabase, hand_built: dict[str, Any]
+) -> dict[str, Any]:
+    """The same hand-built date through the bundled pair, plus a case with % in its name and query."""
+    tmp_path = tmp_path_factory.mktemp("clean")
+    _, doc = run(module_db, config_with(tmp_path, extra=PERCENT_CASE), tmp_path, DATES[:1])
+    assert doc["verdict"]["label"] == "READY", doc["verdict"]["reasons"]
+    return doc
+
+
+def gate_cases(doc: dict[str, Any], required: list[str]) -> dict[str, Any]:
+    policy = {**DEFAULT_POLICY, "min_clean_dates": 1, "require_cases": required}
+    result = evaluate(policy, [doc]).to_dict()
+    return next(c for c in result["criteria"] if c["name"] == "business cases exercised")
+
+
+def test_the_gate_requires_the_cases_its_clean_dates_exercised(clean: dict[str, Any]) -> None:
+    met = gate_cases(clean, ["validation: NO_POLICY", "amount", "50% new business"])
+    assert met["passed"] and met["figure"] == "3 of 3 required case(s) exercised on the clean dates"
+    unmet = gate_cases(clean, ["validation: NO_POLICY", "validation: NO_FX_RATE", "calendar: month end"])
     assert not unmet["passed"]
     assert unmet["figure"].endswith("none of: validation: NO_FX_RATE, calendar: month end")
-    assert not any(
-        c.name == "business cases exercised" for c in evaluate(DEFAULT_POLICY, [hand_built]).criteria
+    assert not any(c.name == "business cases exercised" for c in evaluate(DEFAULT_POLICY, [clean]).criteria)
+    assert cells(clean, "50% new business") == {"50% new business": (3, 0, "matched")}
+
+
+def test_a_case_only_a_dirty_date_exercised_does_not_count(hand_built: dict[str, Any]) -> None:
+    assert not gate_cases(hand_built, ["validation: NO_POLICY"])["passed"]
+
+
+def test_a_difference_no_case_holds_leaves_the_date_unjudged(db: TestDatabase, tmp_path: Path) -> None:
+    seed_small(db, per_day=10)
+    candidate = variant(tmp_path, "enhanced", MADE_UP_ERROR, "made_up")
+    _, doc = run(db, config_with(tmp_path, candidate=candidate), tmp_path, DATES[:1])
+    statuses = {c["status"] for c in cells_of(doc, "validation")}
+    assert statuses == {"unjudged"}
+    assert (
+        "1 differing transaction(s) in no case's units, e.g. TX-MADE-UP"
+        in cells_of(doc, "validation")[0]["notes"]
     )
+
+
+def test_a_date_rewritten_later_or_differing_books_withdraw_matched_cells() -> None:
+    cell = {
+        "case": "c",
+        "cell": "x",
+        "units": 2,
+        "differing": 0,
+        "accepted": 0,
+        "status": "matched",
+        "note": "",
+    }
+    days = [
+        {"business_date": "2024-03-01", "cases": [cell]},
+        {"business_date": "2024-03-02", "cases": [cell]},
+    ]
+    rewritten = [{"business_date": "2024-03-01", "entity": "journals", "verdict": "REWRITTEN"}]
+    found = coverage(days, [], rewritten, [])["by_date"]
+    assert [c["status"] for d in ("2024-03-01", "2024-03-02") for c in found[d]] == ["unjudged", "matched"]
+    assert found["2024-03-01"][0]["note"] == "journals was REWRITTEN by a later date"
+    dated = [
+        {
+            "business_date": "2024-03-02",
+            "entity": "gl_entries",
+            "verdict": "MISMATCH",
+            "counts": {"unexplained": 1},
+        }
+    ]
+    books = [
+        {
+            "business_date": "2024-03-02",
+            "entity": "gl_entries",
+            "verdict": "MISMATCH",
+            "counts": {"unexplained": 1},
+        }
+    ]
+    # the books differ only where a date's comparison found it: the cells stand
+    assert {c["status"] for d in coverage(days, [], dated, books)["by_date"].values() for c in d} == {
+        "matched"
+    }
+    beyond = [{**books[0], "counts": {"unexplained": 2}}]
+    assert {c["status"] for d in coverage(days, [], dated, beyond)["by_date"].values() for c in d} == {
+        "unjudged"
+    }
 
 
 def test_a_failed_side_leaves_every_cell_unjudged(db: TestDatabase, tmp_path: Path) -> None:
@@ -136,6 +221,11 @@ def test_the_bundled_cases_agree_with_what_the_legacy_job_posted(db: TestDatabas
     [
         ('query = "SELECT txn_reference FROM insurance_transaction"', "must return a column named 'unit'"),
         ('query = "SELECT txn_reference AS unit FROM gl_entries"', "reads 'gl_entries', not a source table"),
+        (
+            'query = "SELECT key[1] AS unit FROM harness.differing_key"',
+            "reads harness.differing_key; name the",
+        ),
+        ('query = "SELECT g AS unit FROM generate_series(1, 3) AS g"', "reads a table function"),
         (
             'query = "SELECT txn_reference AS unit FROM insurance_transaction"\nlineage = "voucher_line"',
             "'voucher_line' is not the lineage of any entity's key column",
