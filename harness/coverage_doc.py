@@ -85,7 +85,7 @@ def _beyond_dates(books: dict[str, Any], comparisons: list[dict[str, Any]]) -> b
     dated = sum(
         (c.get("counts") or {}).get("unexplained", 0) for c in comparisons if c["entity"] == books["entity"]
     )
-    return int(books["counts"].get("unexplained", 0)) > dated
+    return bool(int(books["counts"].get("unexplained", 0)) > dated)
 
 
 def _withdrawn(cell: dict[str, Any], reasons: list[str]) -> dict[str, Any]:
