@@ -61,6 +61,8 @@ def print_summary(doc: dict[str, Any], report: Path | None = None) -> None:
         click.echo(f"  ... and {more} more (see the report, or: harness -v show {doc['run']['run_id']})")
     for line in accepted_lines(doc):
         click.echo(f"  {verdict('ACCEPTED')} {line}")
+    for line in evidence_lines(doc):
+        click.echo(line)
     if cutover := doc.get("cutover"):
         who = f"{cutover['side']}'s books ({cutover['published_by']})"
         click.echo(f"cutover {cutover['business_date']}: {verdict(cutover['verdict'])}, published {who}")
@@ -146,6 +148,31 @@ def failed_sides(doc: dict[str, Any]) -> dict[str, list[str]]:
                     f"{timing['business_date']} {label}: FAILED ({side.get('error') or 'no reason recorded'})"
                 )
     return failed
+
+
+def evidence_lines(doc: dict[str, Any]) -> list[str]:
+    """Coverage of the business cases and trend regressions, one line each when there are any."""
+    lines = []
+    cases = (doc.get("coverage") or {}).get("cases", [])
+    cells = [c for case in cases for c in case["cells"]]
+    if cases:
+        by = {
+            word: sum(1 for c in cells if c["status"] == s)
+            for s, word in (("differs", "differ"), ("unjudged", "unjudged"))
+        }
+        failed = [case["name"] for case in cases if case["errors"]]
+        found = [f"{n} {s}" for s, n in by.items() if n] + (
+            [f"failed: {', '.join(failed)}"] if failed else []
+        )
+        lines.append(
+            f"coverage: {len(cases)} case(s), {len(cells)} cell(s) exercised"
+            + "".join(f"; {f}" for f in found)
+        )
+    regressions = (doc.get("trend") or {}).get("regressions", [])
+    if regressions:
+        more = f" (+{len(regressions) - 1} more in the report)" if len(regressions) > 1 else ""
+        lines.append(f"trend: {regressions[0]}{more}")
+    return lines
 
 
 def accepted_lines(doc: dict[str, Any]) -> list[str]:

@@ -31,10 +31,35 @@ LEGEND = [
 ]
 
 
-def summary(capsys: pytest.CaptureFixture[str], doc: dict[str, Any], report: Path | None = None) -> list[str]:
+EVIDENCE = ("coverage: ", "trend: ")
+
+
+def summary(
+    capsys: pytest.CaptureFixture[str],
+    doc: dict[str, Any],
+    report: Path | None = None,
+    evidence: bool = False,
+) -> list[str]:
+    """The summary's lines; without the evidence lines (coverage, trend) unless asked for,
+    which test_the_evidence_lines_count_the_cells_and_name_the_first_regression checks."""
     capsys.readouterr()
     print_summary(doc, report)
-    return capsys.readouterr().out.splitlines()
+    lines = capsys.readouterr().out.splitlines()
+    return lines if evidence else [line for line in lines if not line.startswith(EVIDENCE)]
+
+
+def test_the_evidence_lines_count_the_cells_and_name_the_first_regression(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    lines = [
+        line for line in summary(capsys, document("not-ready"), evidence=True) if line.startswith(EVIDENCE)
+    ]
+    assert lines[0] == "coverage: 3 case(s), 8 cell(s) exercised; 3 differ"
+    assert lines[1].startswith("trend: 2024-03-01 candidate") and lines[1].endswith("more in the report)")
+    failed = [
+        line for line in summary(capsys, document("failed"), evidence=True) if line.startswith("coverage")
+    ]
+    assert failed == ["coverage: 3 case(s), 8 cell(s) exercised; 8 unjudged"]
 
 
 def test_not_ready_summary_numbers_the_columns_names_the_codes_and_the_accepted_rows(
