@@ -231,10 +231,11 @@ def gate(
     """Evaluate cutover readiness over the ledger; exit 0 ready, 1 not ready, 2 error.
 
     Criteria: N consecutive clean business dates, no FAILED side, no stale or expired
-    accepted difference, candidate speedup on the median date, candidate invariants.
-    Only the runs of one pair count: the latest run's control, candidate (by SQL hash) and
-    config, or the candidate named by --candidate. Given a config (--config,
-    $HARNESS_CONFIG, ./harness.toml; not the bundled default), only the runs made with it.
+    accepted difference, candidate speedup on the median date, candidate invariants, and
+    with [gate] require_cases the business cases those clean dates exercised. Only the
+    runs of one pair count: the latest run's control, candidate (by SQL hash) and config,
+    or the candidate named by --candidate. Given a config (--config, $HARNESS_CONFIG,
+    ./harness.toml; not the bundled default), only the runs made with it.
 
     --phase decommission (policy: [gate.decommission]) evaluates the published cutover
     dates instead: N consecutive CLEAN dates (default 20) including a month end, no
