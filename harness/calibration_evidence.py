@@ -17,10 +17,9 @@ from harness.calibrate_proposals import measure
 from harness.config import Config
 from harness.database import Connection
 from harness.errors import ConfigError, RunNotFound
-from harness.isolation import side_space
 from harness.ledger.entries import RunStatus
 from harness.ledger.runs import read_run
-from harness.provenance import side_record
+from harness.provenance import sql_sha256
 
 # The header harness.calibrate.self_pair writes above a calibration run's config text
 HEADER = re.compile(r"# harness calibrate: the (control|candidate) \((.*?)\) against a second copy of itself")
@@ -65,7 +64,7 @@ def _calibration(conn: Connection, config: Config, run_id: str) -> dict[str, Any
         raise ConfigError(f"{where}, a calibration that did not complete ({record.status}); calibrate again")
     label = found.group(1)
     side = config.control if label == "control" else config.candidate
-    now = side_record(side_space(run_id, label, side, False))["sql_sha256"]
+    now = sql_sha256(side)
     ran = {record.started.sides[s]["sql_sha256"] for s in ("control", "candidate")}
     if found.group(2) != side.name or len(ran) != 1:
         # a header alone proves nothing: a calibration ran one side's SQL on both sides

@@ -30,14 +30,6 @@ from harness.errors import ConfigError
 from harness.ledger.entries import Comparison
 
 MATCHED, DIFFERS, UNJUDGED, FAILED = "matched", "differs", "unjudged", "failed"
-UNITS = sql.SQL(
-    "SELECT key[{}], bool_or(accepted_by IS NULL) FROM harness.differing_key "
-    "WHERE run_id = %s AND scope = 'date' AND business_date = %s AND entity = %s GROUP BY 1"
-)
-TRACED = (
-    "SELECT DISTINCT u FROM pg_catalog.unnest(%(units)s::text[]) AS u "
-    "WHERE u IN (SELECT CAST(c.unit AS text) FROM ({case}) AS c)"
-)
 CASE_TIMEOUT = "300s"  # a case query is evidence beside the verdict: it must not hold a run forever
 UNJUDGED_VERDICTS = (Verdict.FAILED, Verdict.NO_OUTPUT, Verdict.REWRITTEN)
 
@@ -58,28 +50,6 @@ class Cell:
         return self.__dict__.copy()
 
 
-@cache
-def _template() -> str:
-    return files("harness.sql").joinpath("coverage_cells.sql").read_text(encoding="utf-8")
-
-
-def date_cells(
-    conn: Connection, config: Config, run_id: str, day: date, results: Sequence[Comparison]
-) -> list[dict[str, Any]]:
-    """Every case's cells on ``day``, given the date's comparison results."""
-    mine = [r for r in results if r.business_date == day.isoformat() and not r.whole_books]
-    lineages = {case.lineage for case in config.cases}
-    differing = {lineage: _differing_units(conn, config, run_id, day, lineage) for lineage in lineages}
-    untraced = {lineage: _untraced(conn, config, day, lineage, differing[lineage]) for lineage in lineages}
-    cells: list[dict[str, Any]] = []
-    for case in config.cases:
-        units = differing[case.lineage]
-        reasons = [*unjudged_reasons(config, case, mine), *untraced[case.lineage]]
-        found = _case_cells(conn, config, case, day, units.unexplained, units.accepted, reasons)
-        cells.extend(c.to_dict() for c in found)
-    return cells
-
-
 @dataclass(frozen=True)
 class DifferingUnits:
     """The lineage values under the date's recorded differing keys."""
@@ -87,6 +57,42 @@ class DifferingUnits:
     unexplained: list[str]  # values with an unexplained difference in some entity
     accepted: list[str]  # values whose differences are all accepted
     without_value: int  # unexplained differing keys whose lineage column is NULL
+
+
+@dataclass(frozen=True)
+class CellCount:
+    """A cell as the case query counted it, before it is judged."""
+
+    cell: str
+    units: int
+    differing: int
+    accepted: int
+    traced: frozenset[str]  # its units with an unexplained difference
+
+
+@cache
+def _sql(name: str) -> str:
+    return files("harness.sql").joinpath(name).read_text(encoding="utf-8")
+
+
+def date_cells(
+    conn: Connection, config: Config, run_id: str, day: date, results: Sequence[Comparison]
+) -> list[dict[str, Any]]:
+    """Every case's cells on ``day``, given the date's comparison results."""
+    mine = [r for r in results if r.business_date == day.isoformat() and not r.whole_books]
+    differing = _differing_units(conn, config, run_id, day)
+    counted = {
+        case.name: _count_cells(conn, config, case, day, differing[case.lineage]) for case in config.cases
+    }
+    cells: list[dict[str, Any]] = []
+    for case in config.cases:
+        found = counted[case.name]
+        if isinstance(found, str):
+            cells.append(Cell(case.name, None, 0, 0, 0, FAILED, found).to_dict())
+            continue
+        reasons = [*unjudged_reasons(config, case, mine), *_untraced(config, case, differing, counted)]
+        cells.extend(_cell(case.name, count, reasons).to_dict() for count in found)
+    return cells
 
 
 def unjudged_reasons(config: Config, case: CaseSpec, results: Sequence[Comparison]) -> list[str]:
@@ -105,56 +111,65 @@ def unjudged_reasons(config: Config, case: CaseSpec, results: Sequence[Compariso
     return reasons
 
 
-def _differing_units(
-    conn: Connection, config: Config, run_id: str, day: date, lineage: str
-) -> DifferingUnits:
-    unexplained: set[str] = set()
-    accepted: set[str] = set()
-    without_value = 0
-    for entity, position in keyed_on(config.entities, lineage).items():
-        query = UNITS.format(sql.Literal(position + 1))
-        for unit, any_unexplained in conn.execute(query, (run_id, day, entity)).fetchall():
-            if unit is None:
-                without_value += int(bool(any_unexplained))
-            else:
-                (unexplained if any_unexplained else accepted).add(str(unit))
-    return DifferingUnits(sorted(unexplained), sorted(accepted - unexplained), without_value)
+def _differing_units(conn: Connection, config: Config, run_id: str, day: date) -> dict[str, DifferingUnits]:
+    """Lineage -> the values under the date's differing keys, from one read of the list."""
+    lineages = {c.lineage for c in config.cases}
+    keyed = [
+        (e, lineage, pos) for lineage in lineages for e, pos in keyed_on(config.entities, lineage).items()
+    ]
+    values = {
+        "entities": [e for e, _, _ in keyed],
+        "lineages": [lineage for _, lineage, _ in keyed],
+        "positions": [pos + 1 for _, _, pos in keyed],
+        "run": run_id,
+        "day": day,
+    }
+    rows = conn.execute(_sql("coverage_units.sql"), values).fetchall()
+    return {lineage: _units_of([r[1:] for r in rows if r[0] == lineage]) for lineage in lineages}
 
 
-def _untraced(conn: Connection, config: Config, day: date, lineage: str, units: DifferingUnits) -> list[str]:
-    """Why some unexplained differences belong to no cell: a key without the lineage value,
-    or a value no case of the lineage holds (a row a side made up): then no cell of the
-    date can claim its units all matched."""
-    reasons = [f"{units.without_value} differing key(s) hold no {lineage}"] if units.without_value else []
-    if not units.unexplained:
-        return reasons
+def _units_of(rows: list[tuple[Any, ...]]) -> DifferingUnits:
+    """From (value, any unexplained, unexplained keys) rows of one lineage."""
+    unexplained = sorted(str(unit) for unit, flagged, _ in rows if unit is not None and flagged)
+    accepted = sorted(str(unit) for unit, flagged, _ in rows if unit is not None and not flagged)
+    return DifferingUnits(unexplained, accepted, sum(int(keys) for unit, _, keys in rows if unit is None))
+
+
+def _untraced(
+    config: Config,
+    case: CaseSpec,
+    differing: dict[str, DifferingUnits],
+    counted: dict[str, list[CellCount] | str],
+) -> list[str]:
+    """Why some unexplained differences of the case's lineage belong to no cell: a key
+    without the lineage value, or a value no case of the lineage holds (a row a side made
+    up): then no cell of the date can claim its units all matched."""
+    units = differing[case.lineage]
+    reasons = (
+        [f"{units.without_value} differing key(s) hold no {case.lineage}"] if units.without_value else []
+    )
     traced: set[str] = set()
-    for case in (c for c in config.cases if c.lineage == lineage):
-        with _read_only(conn):
-            rows = conn.execute(_traced_query(config, case, day), {"units": units.unexplained}).fetchall()
-        traced.update(str(r[0]) for r in rows)
+    for other in config.cases:
+        found = counted[other.name]
+        if other.lineage == case.lineage and not isinstance(found, str):
+            traced.update(*(count.traced for count in found))
     stray = [u for u in units.unexplained if u not in traced]
     if stray:
-        reasons.append(f"{len(stray)} differing {lineage}(s) in no case's units, e.g. {stray[0]}")
+        reasons.append(f"{len(stray)} differing {case.lineage}(s) in no case's units, e.g. {stray[0]}")
     return reasons
 
 
-def _case_cells(
-    conn: Connection,
-    config: Config,
-    case: CaseSpec,
-    day: date,
-    unexplained: list[str],
-    accepted: list[str],
-    reasons: list[str],
-) -> list[Cell]:
+def _count_cells(
+    conn: Connection, config: Config, case: CaseSpec, day: date, units: DifferingUnits
+) -> list[CellCount] | str:
+    """The case's cells as counted, or why the case query failed."""
+    values = {"unexplained": units.unexplained, "accepted": units.accepted, "case_name": case.name}
     try:
         with _read_only(conn):
-            values = {"unexplained": unexplained, "accepted": accepted, "case_name": case.name}
             rows = conn.execute(_cells_query(config, case, day), values).fetchall()
     except psycopg.Error as exc:
-        return [Cell(case.name, None, 0, 0, 0, FAILED, f"the case query failed: {first_line(exc)}")]
-    return [_cell(case.name, str(name), int(n), int(d), int(a), reasons) for name, n, d, a in rows]
+        return f"the case query failed: {first_line(exc)}"
+    return [CellCount(str(cell), int(n), int(d), int(a), frozenset(traced)) for cell, n, d, a, traced in rows]
 
 
 def check_cases(conn: Connection, config: Config, day: date) -> None:
@@ -172,11 +187,7 @@ def check_cases(conn: Connection, config: Config, day: date) -> None:
 
 def _cells_query(config: Config, case: CaseSpec, day: date) -> sql.Composed:
     cell = sql.Identifier("c", "cell") if case.has_cell else sql.Placeholder("case_name")
-    return sql.SQL(_template()).format(case=_bound(config, case, day), cell=cell)
-
-
-def _traced_query(config: Config, case: CaseSpec, day: date) -> sql.Composed:
-    return sql.SQL(TRACED).format(case=_bound(config, case, day))
+    return sql.SQL(_sql("coverage_cells.sql")).format(case=_bound(config, case, day), cell=cell)
 
 
 def _bound(config: Config, case: CaseSpec, day: date) -> sql.SQL:
@@ -195,9 +206,9 @@ def _read_only(conn: Connection) -> Iterator[None]:
         yield
 
 
-def _cell(case: str, name: str, units: int, differing: int, accepted: int, reasons: list[str]) -> Cell:
-    if differing:
-        return Cell(case, name, units, differing, accepted, DIFFERS)
+def _cell(case: str, count: CellCount, reasons: list[str]) -> Cell:
+    if count.differing:
+        return Cell(case, count.cell, count.units, count.differing, count.accepted, DIFFERS)
     if reasons:
-        return Cell(case, name, units, 0, accepted, UNJUDGED, "; ".join(reasons))
-    return Cell(case, name, units, 0, accepted, MATCHED)
+        return Cell(case, count.cell, count.units, 0, count.accepted, UNJUDGED, "; ".join(reasons))
+    return Cell(case, count.cell, count.units, 0, count.accepted, MATCHED)

@@ -10,7 +10,7 @@ from typing import Any
 
 from harness.database import Connection
 from harness.isolation import SideSpace
-from harness.manifest import MANIFEST, read_text
+from harness.manifest import MANIFEST, Side, read_text
 
 # Every server setting not at its built-in default, as the run saw it (source 'session' ones
 # are the harness's own pins, recorded beside them).
@@ -21,13 +21,18 @@ NON_DEFAULT_SETTINGS = (
 
 
 def side_record(space: SideSpace) -> dict[str, Any]:
-    """The side as it ran; its hash covers every SQL text it executes: the manifest (phases,
-    export, timing query) and each install file."""
+    """The side as it ran, with the hash of its SQL (sql_sha256)."""
+    return {**space.to_dict(), "sql_sha256": sql_sha256(space.side), "install": list(space.side.install)}
+
+
+def sql_sha256(side: Side) -> str:
+    """Of every SQL text the side executes: the manifest (phases, export, timing query) and
+    each install file."""
     digest = hashlib.sha256()
-    manifest = read_text(space.side.root / MANIFEST)
-    for name, text in [(MANIFEST, manifest), *space.side.install_sql()]:
+    manifest = read_text(side.root / MANIFEST)
+    for name, text in [(MANIFEST, manifest), *side.install_sql()]:
         digest.update(name.encode() + b"\0" + text.encode() + b"\0")
-    return {**space.to_dict(), "sql_sha256": digest.hexdigest(), "install": list(space.side.install)}
+    return digest.hexdigest()
 
 
 def server_record(conn: Connection) -> dict[str, Any]:

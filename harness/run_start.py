@@ -5,7 +5,7 @@ from __future__ import annotations
 import platform
 import secrets
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -34,7 +34,7 @@ from harness.ledger.entries import RunResumed, RunStarted, RunStatus
 from harness.ledger.runs import read_run
 from harness.method import method_of
 from harness.progress import Progress
-from harness.provenance import current_user, harness_commit, server_record, side_record
+from harness.provenance import current_user, harness_commit, server_record, side_record, sql_sha256
 from harness.run_plan import RunPlan
 from harness.side_execution import SideSession
 from harness.source import dates_present
@@ -72,8 +72,7 @@ class RunStart:
         state = self._state(conn, run_id, plan.dates, plan, plan.out_for(run_id))
         started = time.perf_counter()
         inputs = self.isolate(conn, state, plan)
-        record = self._started(conn, state, plan, inputs, time.perf_counter() - started)
-        record = replace(record, method={**record.method, "calibration": calibration})
+        record = self._started(conn, state, plan, inputs, time.perf_counter() - started, calibration)
         ledger.append(conn, run_id, record)
         self.progress.line(f"run {run_id}: {len(plan.dates)} date(s), {self._pair()}")
         return state
@@ -148,7 +147,13 @@ class RunStart:
         return found
 
     def _started(
-        self, conn: Connection, state: RunState, plan: RunPlan, inputs: dict[str, Any], seconds: float
+        self,
+        conn: Connection,
+        state: RunState,
+        plan: RunPlan,
+        inputs: dict[str, Any],
+        seconds: float,
+        calibration: dict[str, Any] | None,
     ) -> RunStarted:
         return RunStarted(
             run_id=state.run_id,
@@ -180,7 +185,7 @@ class RunStart:
             lineage={spec.name: dict(spec.lineage) for spec in self.config.entities if spec.lineage},
             unit=self.config.source.unit.to_dict() if self.config.source.unit else None,
             invariants_title=self.config.invariants_title,
-            method=method_of(self.config),
+            method={**method_of(self.config), "calibration": calibration},
         )
 
     def _same_as_started(self, started: RunStarted) -> None:
@@ -192,7 +197,7 @@ class RunStart:
             )
         (c_label, c_side), (k_label, k_side) = self.config.sides()
         for label, side in ((c_label, c_side), (k_label, k_side)):
-            now = side_record(side_space(started.run_id, label, side, False))["sql_sha256"]
+            now = sql_sha256(side)
             if now != started.sides[label]["sql_sha256"]:
                 raise InvalidInput(
                     f"the {label}'s SQL ({side.name}) changed since run {started.run_id} started; "

@@ -59,22 +59,26 @@ def trend(record: RunRecord, earlier: Sequence[RunRecord] = ()) -> dict[str, Any
     series, regressions = [], []
     for side, phase in _ordered(current.keys() | history.keys()):
         before = history.get((side, phase), [])[-EARLIER_POINTS:]
-        points = judged(before, current.get((side, phase), []), factor)
-        regressions += [sentence(side, phase, p, len(before) + i, label) for i, p in enumerate(points)]
-        series.append(
-            {
-                "side": side,
-                "phase": phase,
-                "points": [p.to_dict() for p in points],
-                "earlier_points": [p.to_dict(judged=False) for p in before],
-            }
-        )
-    return {
-        "factor": factor,
-        "unit_label": label,
-        "series": series,
-        "regressions": [text for text in regressions if text],
+        found, sentences = judged_series(side, phase, before, current.get((side, phase), []), factor, label)
+        series.append(found)
+        regressions += sentences
+    return {"factor": factor, "unit_label": label, "series": series, "regressions": regressions}
+
+
+def judged_series(
+    side: str, phase: str, before: Sequence[Point], points: Sequence[Point], factor: float, unit_label: str
+) -> tuple[dict[str, Any], list[str]]:
+    """One series of the document, its points judged against their predecessors, and the
+    sentences of its regressions."""
+    done = judged(before, points, factor)
+    sentences = [sentence(side, phase, p, len(before) + i, unit_label) for i, p in enumerate(done)]
+    found = {
+        "side": side,
+        "phase": phase,
+        "points": [p.to_dict() for p in done],
+        "earlier_points": [p.to_dict(judged=False) for p in before],
     }
+    return found, [text for text in sentences if text]
 
 
 def comparable(record: RunRecord, earlier: Iterable[RunRecord]) -> list[RunRecord]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from harness.trend import TOTAL, Point, judged, sentence
+from harness.trend import TOTAL, Point, judged_series
 from tests.reports.parts import RUN_ID
 
 FACTOR = 1.5
@@ -33,23 +33,14 @@ def trend_of(
                 for (run, day), j in zip(EARLIER, JITTER, strict=True)
             ]
             current = [Point(day, RUN_ID, _sig(s * 1000 / ROWS), s, ROWS) for day, s in seconds]
-            points = judged(before, current, FACTOR)
-            regressions += [
-                sentence(side, phase, p, len(before) + i, "transactions") for i, p in enumerate(points)
-            ]
-            series.append(
-                {
-                    "side": side,
-                    "phase": phase,
-                    "points": [p.to_dict() for p in points],
-                    "earlier_points": [p.to_dict(judged=False) for p in before],
-                }
-            )
+            found, sentences = judged_series(side, phase, before, current, FACTOR, "transactions")
+            series.append(found)
+            regressions += sentences
     return {
         "factor": FACTOR,
         "unit_label": "transactions",
         "series": series,
-        "regressions": [text for text in regressions if text],
+        "regressions": regressions,
     }
 
 
