@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 import pandas as pd
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from comparisons import compare_entity
@@ -64,6 +64,11 @@ def _parse(text: str) -> tuple[bool, Any]:
         )
     except ValueError:
         return False, text
+
+
+def _json_text(value: Any) -> str:
+    """A merged meta value as JSON text: SQL NULL (None, or the NaN a merge makes of it) is null."""
+    return "null" if value is None or pd.isna(value) else str(value)
 
 
 def _same(column: str, a: Any, b: Any) -> tuple[bool, bool]:
@@ -118,7 +123,7 @@ def brute_force(control: list[tuple[Any, ...]], candidate: list[tuple[Any, ...]]
             continue
         counts["different"] += 1
         invalid = "meta" in differing and not (
-            _parse(row["meta_c"] or "null")[0] and _parse(row["meta_d"] or "null")[0]
+            _parse(_json_text(row["meta_c"]))[0] and _parse(_json_text(row["meta_d"]))[0]
         )
         counts["invalid_json"] += invalid
     return counts
@@ -131,6 +136,11 @@ _schemas = itertools.count()
     max_examples=50, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(control=rows, candidate=rows)
+# found by CI: a NULL meta on one side only, beside a duplicate key (the merge turns it into NaN)
+@example(
+    control=[("a", 1, Decimal("1.00"), "x", '{"a": 1}')] * 4 + [("a", None, None, "x", '{"a": 1}')],
+    candidate=[("a", 1, Decimal("1.00"), "x", '{"a": 1}')] * 4 + [("a", None, None, "x", None)],
+)
 def test_stages_agree_with_brute_force(
     pair: Pair, control: list[tuple[Any, ...]], candidate: list[tuple[Any, ...]]
 ) -> None:
