@@ -48,6 +48,7 @@ class Column:
     native: bool  # hash/group the value itself rather than its text
     present: tuple[bool, bool]  # returned by the control's, the candidate's query
     tolerance: Decimal = Decimal(0)
+    type_oid: int = 0  # both sides' type when they agree (0 otherwise): picks a key's hash
 
 
 @dataclass(frozen=True)
@@ -117,7 +118,8 @@ def _column(spec: EntitySpec, name: str, types: tuple[dict[str, int], dict[str, 
     present = (oids[0] is not None, oids[1] is not None)
     same_type = oids[0] == oids[1]
     if name in spec.key:
-        return Column(name, Role.KEY, Rule.PLAIN, same_type and oids[0] in NATIVE_TYPES, present)
+        native = same_type and oids[0] in NATIVE_TYPES
+        return Column(name, Role.KEY, Rule.PLAIN, native, present, type_oid=(oids[0] or 0) if native else 0)
     role = Role.CONTEXT if name in spec.context else Role.COMPARED
     if name in spec.normalizers:
         return Column(name, role, Rule(spec.normalizers[name].value), False, present)

@@ -11,9 +11,10 @@ import psycopg
 import pytest
 from sqlglot import exp
 
+from comparisons.buckets import Buckets, checksums_statement
 from comparisons.expressions import INVALID_JSON_PREFIX, JSON_FUNCTION, json_function_sql
 from comparisons.plan import build_plan
-from comparisons.pushdown import _keys_statement
+from comparisons.pushdown import keys_statement
 from comparisons.qualify import side_query
 from comparisons.work import TempTables
 from tests.comparisons.conftest import GL_SPEC, JOURNAL_SPEC, D, Pair, accepted, spec
@@ -22,7 +23,7 @@ from tests.comparisons.conftest import GL_SPEC, JOURNAL_SPEC, D, Pair, accepted,
 # fmt: off
 KEYWORDS = frozenset({
     "AND", "ANY", "AS", "JOIN", "LATERAL", "CASE", "CAST", "COALESCE", "EXISTS", "FILTER", "FROM", "GROUPING", "IN",
-    "NOT", "ON", "OR", "OVER", "ROW", "SETS", "USING", "VALUES", "WHERE",
+    "MATERIALIZED", "NOT", "ON", "OR", "OVER", "ROW", "SELECT", "SETS", "USING", "VALUES", "WHERE",
 })
 # fmt: on
 CALL = re.compile(r"(?:(\w+)\.)?([A-Za-z_]\w*)\s*\(")
@@ -63,8 +64,14 @@ def test_the_stage1_statement_calls_only_qualified_functions(server_version: int
     columns = [("k", 23), ("ref", 25), ("amount_text", 25), ("name", 25), ("code", 25), ("metadata", 25)]
     plan = build_plan(entity, [*columns, ("v", 1700)], [*columns, ("v", 25)])
     sides = [side_query(entity.parsed, schema, D) for schema in ("ctl", "cnd")]
-    statement = _keys_statement(plan, sides, TempTables().create("keys"), server_version)
-    for name in ("hash_record_extended", "bit_xor", "count", "sum", "btrim", "lower"):
+    checksums = checksums_statement(plan, sides, server_version, 7).as_string()
+    buckets = Buckets(1, 1, differing=(3,))
+    statement = checksums + keys_statement(
+        plan, sides, server_version, TempTables().create("keys"), 7, buckets
+    )
+    for name in ("hash_record_extended", "hashint4extended", "hashtextextended", "get_bit", "count", "sum"):
+        assert f"pg_catalog.{name}(" in statement
+    for name in ("btrim", "lower", "array_agg"):
         assert f"pg_catalog.{name}(" in statement
     expected = "pg_catalog.pg_input_is_valid(" if server_version >= 160000 else f"pg_temp.{JSON_FUNCTION}("
     assert expected in statement
@@ -161,8 +168,8 @@ def test_counts_are_the_same_with_search_path_pinned(
 
 
 SHADOWS = """
-CREATE FUNCTION cnd.xor_nothing(bigint, bigint) RETURNS bigint LANGUAGE sql IMMUTABLE AS 'SELECT 0::bigint';
-CREATE AGGREGATE cnd.bit_xor(bigint) (SFUNC = cnd.xor_nothing, STYPE = bigint, INITCOND = '0');
+CREATE FUNCTION cnd.add_nothing(numeric, bigint) RETURNS numeric LANGUAGE sql IMMUTABLE AS 'SELECT 0::numeric';
+CREATE AGGREGATE cnd.sum(bigint) (SFUNC = cnd.add_nothing, STYPE = numeric, INITCOND = '0');
 CREATE FUNCTION public.lower(text) RETURNS text LANGUAGE sql IMMUTABLE AS 'SELECT ''same''';
 """
 
@@ -170,7 +177,7 @@ CREATE FUNCTION public.lower(text) RETURNS text LANGUAGE sql IMMUTABLE AS 'SELEC
 def test_functions_a_side_defines_cannot_shadow_the_built_ins(
     gl_pair: Pair, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The candidate's schema holds a bit_xor(bigint) that finds every hash pair equal and
+    """The candidate's schema holds a sum(bigint) that finds every sum of hashes equal and
     public a lower(text) that makes every text alike, both ahead of pg_catalog on the
     search_path: the counts stay right. Unqualified, the same calls would be fooled."""
     gl_pair.on(gl_pair.candidate, "UPDATE gl SET account_code = '1199' WHERE txn_reference = 'TX-6'")
@@ -185,7 +192,8 @@ def test_functions_a_side_defines_cannot_shadow_the_built_ins(
         return exp.Anonymous(this=name, expressions=list(arguments))
 
     monkeypatch.setattr("comparisons.pushdown.catalog_call", unqualified)
-    assert counts(gl_pair.compare(entity))["different"] == 0  # bit_xor: every pair "equal"
+    monkeypatch.setattr("comparisons.buckets.catalog_call", unqualified)
+    assert counts(gl_pair.compare(entity))["different"] == 0  # sum: every pair "equal"
     monkeypatch.undo()
     monkeypatch.setattr("comparisons.expressions.catalog_call", unqualified)
     assert counts(gl_pair.compare(entity))["different"] == 2  # lower: TX-6/1 "equal"

@@ -19,15 +19,16 @@ OWN_SCHEMA_FIRST = (
 )
 
 SHADOWS = {
-    # stage 1 decides "equal" on bit_xor of the two sides' row hashes being 0
-    "bit_xor": """
-CREATE FUNCTION hostile_zero(bigint, bigint) RETURNS bigint LANGUAGE sql IMMUTABLE AS 'SELECT 0::bigint';
-CREATE AGGREGATE bit_xor(bigint) (SFUNC = hostile_zero, STYPE = bigint, INITCOND = '0');
+    # stage 1 decides "equal" on the sums of the two sides' row hashes agreeing
+    "sum": """
+CREATE FUNCTION hostile_zero(numeric, bigint) RETURNS numeric LANGUAGE sql IMMUTABLE AS 'SELECT 0::numeric';
+CREATE AGGREGATE sum(bigint) (SFUNC = hostile_zero, STYPE = numeric, INITCOND = '0');
 """,
-    # ... of hash_record_extended(ROW(...), 0) of each row
+    # ... of hash_record_extended(ROW(...), seed) of each row, in buckets of its key's hash
     "hash_record_extended": """
 CREATE FUNCTION hash_record_extended(record, bigint) RETURNS bigint
 LANGUAGE plpgsql IMMUTABLE AS 'BEGIN RETURN 0; END';
+CREATE FUNCTION hashtextextended(text, bigint) RETURNS bigint LANGUAGE sql IMMUTABLE AS 'SELECT 0::bigint';
 """,
     # what fingerprints, normalizers and JSON checks call
     "md5-lower-btrim-json": """

@@ -1,0 +1,177 @@
+"""Stage 1, first pass: one checksum per key bucket and side, so equal books cost one read.
+
+Every row of both sides goes to one of ``BUCKETS`` buckets by a hash of its key, and each
+bucket keeps its rows per side and the sum of its rows' hashes, negated on the candidate
+side, where a row's hash covers its key and the normalized compared values (``row_hash``). The pass is one
+statement the server runs in parallel, with a fixed-size aggregate (no per-key state, no
+spill at any size). A bucket whose sides agree in rows and whose signed sum is 0 holds, key
+for key, the same rows on both sides (a sum of 63-bit hashes, unlike an xor, does not
+cancel repeated rows); only the differing buckets go to the per-key pass (comparisons.pushdown), read
+through a bitmap of their numbers.
+
+The hashes are seeded per comparison with a secret the sides never see, so a side cannot
+craft rows whose hashes agree with the other side's; what bucket a key falls in only
+decides how much the second pass reads, never a count.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import psycopg
+from psycopg import sql
+from sqlglot import exp
+
+from comparisons.errors import EntityQueryError, first_line
+from comparisons.expressions import SOURCE, hash_value, key_value
+from comparisons.plan import Column, Plan, Rule
+from comparisons.qualify import catalog_call, render
+from comparisons.work import EntityWork
+
+BUCKETS = 1 << 16
+# a key column's own extended hash, by type OID, consistent with its equality; else a record
+KEY_HASHES = {20: "hashint8extended", 21: "hashint4extended", 23: "hashint4extended"}
+KEY_HASHES |= {25: "hashtextextended", 1043: "hashtextextended", 1042: "hashbpcharextended"}
+KEY_HASHES |= {1700: "hash_numeric_extended", 1114: "timestamp_hash_extended", 2950: "uuid_hash_extended"}
+TEXT = 25
+
+
+@dataclass(frozen=True)
+class Buckets:
+    """Rows per side, and the buckets whose sides do not agree (in ascending order)."""
+
+    control_rows: int
+    candidate_rows: int
+    differing: tuple[int, ...]
+
+    def bitmap(self) -> exp.Expr:
+        """A bytea with bit b set for each differing bucket b (get_bit's bit order)."""
+        bits = bytearray(BUCKETS // 8)
+        for b in self.differing:
+            bits[b // 8] |= 1 << (b % 8)
+        return exp.cast(exp.Literal.string("\\x" + bits.hex()), exp.DataType.build("bytea"))
+
+
+def new_seed() -> int:
+    return secrets.randbits(62)
+
+
+def _seed(seed: int) -> exp.Expr:
+    return exp.cast(exp.Literal.number(seed), exp.DataType.build("bigint"))
+
+
+def _number_class(value: exp.Expr) -> exp.Expr:
+    """NULL, NaN and the infinities all hash to 0 as numbers: their class tells them apart.
+    Finite numbers take the first two comparisons only."""
+    number = value.copy()
+
+    def special(text: str) -> exp.Expr:
+        return exp.cast(exp.Literal.string(text), exp.DataType.build("numeric"))
+
+    finite = exp.and_(
+        exp.GT(this=number.copy(), expression=special("-Infinity")),
+        exp.LT(this=number.copy(), expression=special("Infinity")),
+    )
+    return exp.Case(
+        ifs=[
+            exp.If(this=exp.Is(this=number.copy(), expression=exp.Null()), true=exp.Literal.number(1)),
+            exp.If(this=finite, true=exp.Literal.number(0)),
+            exp.If(this=exp.EQ(this=number.copy(), expression=special("NaN")), true=exp.Literal.number(2)),
+            exp.If(
+                this=exp.GT(this=number.copy(), expression=exp.Literal.number(0)), true=exp.Literal.number(3)
+            ),
+        ],
+        default=exp.Literal.number(4),
+    )
+
+
+def row_hash(plan: Plan, side: int, version: int, seed: int) -> exp.Expr:
+    """64 bits over the key and the normalized compared values of one row."""
+    values = [key_value(c, side) for c in plan.key]
+    compared = [hash_value(c, side, version) for c in plan.compared]
+    values += compared
+    values += [
+        _number_class(v) for c, v in zip(plan.compared, compared, strict=True) if c.rule is Rule.NUMBER
+    ]
+    row = exp.Anonymous(this="ROW", expressions=values)
+    return catalog_call("hash_record_extended", row, _seed(seed))
+
+
+def _key_part(col: Column, side: int, seed: int) -> exp.Expr:
+    """A NULL key part hashes to 0 (a type's hash function returns NULL for it)."""
+    value = key_value(col, side)
+    function = KEY_HASHES.get(col.type_oid if col.native else TEXT)
+    if function is None:
+        row = exp.Anonymous(this="ROW", expressions=[value])
+        return catalog_call("hash_record_extended", row, _seed(seed))
+    hashed = catalog_call(function, value, _seed(seed))
+    return exp.Coalesce(this=hashed, expressions=[exp.Literal.number(0)])
+
+
+def key_bucket(plan: Plan, side: int, seed: int) -> exp.Expr:
+    """The key's bucket, 0 .. BUCKETS - 1: equal keys fall in the same one."""
+    parts = [_key_part(c, side, seed) for c in plan.key]
+    mixed = parts[0]
+    for part in parts[1:]:
+        mixed = exp.BitwiseXor(this=mixed, expression=part)
+    masked = exp.BitwiseAnd(this=exp.paren(mixed), expression=exp.Literal.number(BUCKETS - 1))
+    return exp.cast(exp.paren(masked), exp.DataType.build("int"))
+
+
+def signed_hash(plan: Plan, side: int, version: int, seed: int) -> exp.Expr:
+    """The row hash as 63 bits, negated on the candidate side: a bucket or key holds the same
+    rows on both sides when these sum to 0 (as do the signs, +1 a control row, -1 a candidate's)."""
+    shifted = exp.paren(
+        exp.BitwiseRightShift(this=row_hash(plan, side, version, seed), expression=exp.Literal.number(1))
+    )
+    return shifted if side == 0 else exp.Neg(this=shifted)
+
+
+def sign(side: int) -> exp.Expr:
+    return exp.Literal.number(1) if side == 0 else exp.Neg(this=exp.Literal.number(1))
+
+
+def _side_rows(plan: Plan, query: exp.Query, side: int, version: int, seed: int) -> exp.Select:
+    return exp.select(
+        exp.alias_(sign(side), "_sign", quoted=True),
+        exp.alias_(key_bucket(plan, side, seed), "_b", quoted=True),
+        exp.alias_(signed_hash(plan, side, version, seed), "_h", quoted=True),
+    ).from_(query.subquery(SOURCE))
+
+
+# Per bucket: rows n, sum of signs d (n1 - n2) and of signed hashes s; then the totals
+# (n1 = (n + d) / 2) and the buckets whose sides differ.
+CHECKSUMS = sql.SQL("""
+SELECT pg_catalog.sum((n + d) / 2), pg_catalog.sum((n - d) / 2),
+       pg_catalog.array_agg("_b" ORDER BY "_b") FILTER (WHERE d <> 0 OR s <> 0)
+FROM (
+    SELECT "_b", pg_catalog.count(*) AS n, pg_catalog.sum("_sign") AS d, pg_catalog.sum("_h") AS s
+    FROM ({rows}) AS u
+    GROUP BY "_b"
+) AS g
+""")
+
+
+def checksums_statement(plan: Plan, queries: Sequence[exp.Query], version: int, seed: int) -> sql.Composed:
+    sides = [_side_rows(plan, query, side, version, seed) for side, query in enumerate(queries)]
+    return CHECKSUMS.format(rows=sql.SQL(render(exp.union(*sides, distinct=False))))
+
+
+def bucket_pass(work: EntityWork, seed: int) -> Buckets:
+    statement = checksums_statement(work.plan, work.queries, work.conn.info.server_version, seed)
+    try:
+        row = work.conn.execute(statement).fetchone()
+    except psycopg.Error as exc:
+        raise EntityQueryError(f"{work.spec.name}: the comparison query failed: {first_line(exc)}") from exc
+    assert row is not None
+    return Buckets(int(row[0] or 0), int(row[1] or 0), tuple(row[2] or ()))
+
+
+def in_differing(plan: Plan, side: int, seed: int, buckets: Buckets) -> exp.Expr:
+    """Whether a row's key falls in a differing bucket (all rows when most buckets differ)."""
+    if len(buckets.differing) * 2 > BUCKETS:
+        return exp.true()
+    bit = catalog_call("get_bit", buckets.bitmap(), key_bucket(plan, side, seed))
+    return exp.EQ(this=bit, expression=exp.Literal.number(1))
