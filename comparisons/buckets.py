@@ -1,13 +1,15 @@
-"""Stage 1, first pass: one checksum per key bucket and side, so equal books cost one read.
+"""Stage 1, first pass: checksums of the whole books, then of key buckets if they differ.
 
-Every row of both sides goes to one of ``BUCKETS`` buckets by a hash of its key, and each
-bucket keeps its rows per side and the sum of its rows' hashes, negated on the candidate
-side, where a row's hash covers its key and the normalized compared values (``row_hash``). The pass is one
-statement the server runs in parallel, with a fixed-size aggregate (no per-key state, no
-spill at any size). A bucket whose sides agree in rows and whose signed sum is 0 holds, key
-for key, the same rows on both sides (a sum of 63-bit hashes, unlike an xor, does not
-cancel repeated rows); only the differing buckets go to the per-key pass (comparisons.pushdown), read
-through a bitmap of their numbers.
+A row's hash covers its key and its normalized compared values (``row_hash``); summed over
+the control's rows minus the candidate's, with the rows counted alike (+1, -1), it is 0 on
+both counts when the two sides hold the same rows, repeats included (a sum of 63-bit
+hashes, unlike an xor, does not cancel a repeated row). That checksum over the whole books
+costs about what reading and hashing them does; equal books (the common case of a parallel
+run) are read once. When it is not 0, every row goes to one of ``BUCKETS`` buckets by a
+hash of its key and the same checksum is taken per bucket, in one statement the server
+runs in parallel with a fixed-size aggregate (no per-key state, no spill at any size).
+Only the buckets that differ go to the per-key pass (comparisons.pushdown), read through
+a bitmap of their numbers.
 
 The hashes are seeded per comparison with a secret the sides never see, so a side cannot
 craft rows whose hashes agree with the other side's; what bucket a key falls in only
@@ -19,6 +21,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import psycopg
 from psycopg import sql
@@ -133,40 +136,56 @@ def sign(side: int) -> exp.Expr:
     return exp.Literal.number(1) if side == 0 else exp.Neg(this=exp.Literal.number(1))
 
 
-def _side_rows(plan: Plan, query: exp.Query, side: int, version: int, seed: int) -> exp.Select:
+def _side_rows(
+    plan: Plan, query: exp.Query, side: int, version: int, seed: int, bucketed: bool
+) -> exp.Select:
+    bucket = [exp.alias_(key_bucket(plan, side, seed), "_b", quoted=True)] if bucketed else []
     return exp.select(
         exp.alias_(sign(side), "_sign", quoted=True),
-        exp.alias_(key_bucket(plan, side, seed), "_b", quoted=True),
+        *bucket,
         exp.alias_(signed_hash(plan, side, version, seed), "_h", quoted=True),
     ).from_(query.subquery(SOURCE))
 
 
-# Per bucket: rows n, sum of signs d (n1 - n2) and of signed hashes s; then the totals
-# (n1 = (n + d) / 2) and the buckets whose sides differ.
+# The whole books: rows n, sum of signs d (n1 - n2) and of signed hashes s.
+BOOKS = sql.SQL("""
+SELECT pg_catalog.count(*), pg_catalog.sum("_sign"), pg_catalog.sum("_h") FROM ({rows}) AS u
+""")
+# The same per bucket; then the buckets whose sides differ.
 CHECKSUMS = sql.SQL("""
-SELECT pg_catalog.sum((n + d) / 2), pg_catalog.sum((n - d) / 2),
-       pg_catalog.array_agg("_b" ORDER BY "_b") FILTER (WHERE d <> 0 OR s <> 0)
+SELECT pg_catalog.array_agg("_b" ORDER BY "_b") FILTER (WHERE d <> 0 OR s <> 0)
 FROM (
-    SELECT "_b", pg_catalog.count(*) AS n, pg_catalog.sum("_sign") AS d, pg_catalog.sum("_h") AS s
-    FROM ({rows}) AS u
-    GROUP BY "_b"
+    SELECT "_b", pg_catalog.sum("_sign") AS d, pg_catalog.sum("_h") AS s FROM ({rows}) AS u GROUP BY "_b"
 ) AS g
 """)
 
 
-def checksums_statement(plan: Plan, queries: Sequence[exp.Query], version: int, seed: int) -> sql.Composed:
-    sides = [_side_rows(plan, query, side, version, seed) for side, query in enumerate(queries)]
-    return CHECKSUMS.format(rows=sql.SQL(render(exp.union(*sides, distinct=False))))
+def checksums_statement(
+    plan: Plan, queries: Sequence[exp.Query], version: int, seed: int, *, bucketed: bool = True
+) -> sql.Composed:
+    sides = [_side_rows(plan, q, side, version, seed, bucketed) for side, q in enumerate(queries)]
+    rows = sql.SQL(render(exp.union(*sides, distinct=False)))
+    return (CHECKSUMS if bucketed else BOOKS).format(rows=rows)
 
 
 def bucket_pass(work: EntityWork, seed: int) -> Buckets:
-    statement = checksums_statement(work.plan, work.queries, work.conn.info.server_version, seed)
+    """The whole books' checksum first (as cheap as reading them); buckets only if it differs."""
+    version = work.conn.info.server_version
+    n, d, s = _fetch(work, checksums_statement(work.plan, work.queries, version, seed, bucketed=False))
+    control, candidate = (n + (d or 0)) // 2, (n - (d or 0)) // 2
+    if not d and not s:
+        return Buckets(control, candidate, ())
+    (differing,) = _fetch(work, checksums_statement(work.plan, work.queries, version, seed))
+    return Buckets(control, candidate, tuple(differing or ()))
+
+
+def _fetch(work: EntityWork, statement: sql.Composed) -> tuple[Any, ...]:
     try:
         row = work.conn.execute(statement).fetchone()
     except psycopg.Error as exc:
         raise EntityQueryError(f"{work.spec.name}: the comparison query failed: {first_line(exc)}") from exc
     assert row is not None
-    return Buckets(int(row[0] or 0), int(row[1] or 0), tuple(row[2] or ()))
+    return tuple(row)
 
 
 def in_differing(plan: Plan, side: int, seed: int, buckets: Buckets) -> exp.Expr:
