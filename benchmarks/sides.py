@@ -4,7 +4,10 @@ Run by hand:  python -m benchmarks.sides --sizes 1000,10000,100000
 For each size, seeds two identical source schemas (one per side, so neither sees the
 other's status updates), processes 2024-03-01 with each side, and prints throughput,
 per-phase times, the enhanced/legacy ratios, and enhanced's GL posting against the
-ceiling: a plain INSERT ... SELECT of the same GL rows into an unindexed table.
+ceiling: a plain INSERT ... SELECT of the same GL rows into an unindexed table; then
+issue 18's three targets (total >= 10x legacy, journal creation >= 5x legacy's, GL posting
+within 1.5x the ceiling) with the ratios measured in this run and whether each is met
+(they are set for 100,000 transactions; smaller sizes print them for comparison).
 """
 
 from __future__ import annotations
@@ -109,6 +112,38 @@ def report(size: int, results: dict[str, dict[str, Any]]) -> None:
                 f"  enhanced GL posting {gl * 1000:.0f} ms vs plain INSERT ... SELECT {ceiling * 1000:.0f} ms "
                 f"of the same rows: {gl / ceiling:.2f}x the ceiling"
             )
+    for line in targets(size, results):
+        print(line)
+
+
+# issue 18's targets: (label, the ratio's threshold, True when the ratio must reach at least it)
+TARGETS = (
+    ("total >= 10x legacy", 10.0, True),
+    ("journal creation >= 5x legacy's", 5.0, True),
+    ("GL posting <= 1.5x the ceiling", 1.5, False),
+)
+
+
+def targets(size: int, results: dict[str, dict[str, Any]]) -> list[str]:
+    """One line per target with the ratio measured in this run and whether it is met."""
+    if not {"legacy", "enhanced"} <= set(results):
+        return []
+    legacy, enhanced = results["legacy"], results["enhanced"]
+    lp, ep = phases(legacy["result"]), phases(enhanced["result"])
+    ceiling = enhanced["ceiling"]
+    ratios = (
+        legacy["wall"] / enhanced["wall"],
+        lp["journal creation"] / ep["journal creation"] if ep.get("journal creation") else None,
+        ep["GL posting"] / ceiling if ceiling and "GL posting" in ep else None,
+    )
+    lines = []
+    for (label, threshold, at_least), ratio in zip(TARGETS, ratios, strict=True):
+        if ratio is None:
+            lines.append(f"target: {label} at {size:,}: not measured")
+            continue
+        met = ratio >= threshold if at_least else ratio <= threshold
+        lines.append(f"target: {label} at {size:,}: {ratio:.2f}x  {'MET' if met else 'NOT MET'}")
+    return lines
 
 
 if __name__ == "__main__":

@@ -180,12 +180,16 @@ def bucket_pass(work: EntityWork, seed: int) -> Buckets:
 
 
 def _fetch(work: EntityWork, statement: sql.Composed) -> tuple[Any, ...]:
-    try:
-        row = work.conn.execute(statement).fetchone()
-    except psycopg.Error as exc:
-        raise EntityQueryError(f"{work.spec.name}: the comparison query failed: {first_line(exc)}") from exc
+    row = _run(work, statement).fetchone()
     assert row is not None
     return tuple(row)
+
+
+def _run(work: EntityWork, statement: str | sql.Composed) -> Any:
+    try:
+        return work.conn.execute(statement)
+    except psycopg.Error as exc:
+        raise EntityQueryError(f"{work.spec.name}: the comparison query failed: {first_line(exc)}") from exc
 
 
 def in_differing(plan: Plan, side: int, seed: int, buckets: Buckets) -> exp.Expr:
@@ -194,3 +198,24 @@ def in_differing(plan: Plan, side: int, seed: int, buckets: Buckets) -> exp.Expr
         return exp.true()
     bit = catalog_call("get_bit", buckets.bitmap(), key_bucket(plan, side, seed))
     return exp.EQ(this=bit, expression=exp.Literal.number(1))
+
+
+def differing_rows(work: EntityWork, seed: int, buckets: Buckets) -> tuple[exp.Query, exp.Query]:
+    """Each side's rows of the differing buckets, copied once into a temp table, as queries:
+    every later pass (per key, classification, samples) reads these instead of the books.
+    The books' own queries when nothing differs or most buckets do (a copy saves nothing)."""
+    if not buckets.differing or len(buckets.differing) * 2 > BUCKETS:
+        return work.queries
+    narrowed = []
+    for side, query in enumerate(work.queries):
+        target = work.temps.create(f"rows{side}")
+        rows = exp.select(f"{SOURCE}.*").from_(query.subquery(SOURCE))
+        rows = rows.where(in_differing(work.plan, side, seed, buckets))
+        try:
+            work.conn.execute(f"CREATE TEMP TABLE {render(target)} AS {render(rows)}")
+        except psycopg.Error as exc:
+            raise EntityQueryError(
+                f"{work.spec.name}: the comparison query failed: {first_line(exc)}"
+            ) from exc
+        narrowed.append(exp.select("*").from_(target))
+    return narrowed[0], narrowed[1]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import date
 
 from psycopg import sql
@@ -56,6 +57,8 @@ def compare_entity(
     with _setting(conn, "work_mem", work_mem):
         try:
             stage1 = run_stage1(work, max_detail_rows)
+            if stage1.rows is not None:
+                work = replace(work, queries=stage1.rows)  # the differing buckets' rows only
             exact, coverage, differences, covered = _decide(work, stage1, entries, today)
             if key_list is not None:
                 stream_key_list(work, key_list, any_difference=bool(stage1.not_equal))

@@ -24,13 +24,21 @@ A key repeated with the same rows on both sides is equal: both hold the same boo
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import psycopg
 from psycopg import sql
 from sqlglot import exp
 
-from comparisons.buckets import Buckets, bucket_pass, in_differing, new_seed, sign, signed_hash
+from comparisons.buckets import (
+    Buckets,
+    bucket_pass,
+    differing_rows,
+    in_differing,
+    new_seed,
+    sign,
+    signed_hash,
+)
 from comparisons.connection import Connection
 from comparisons.errors import EntityQueryError, first_line
 from comparisons.expressions import SOURCE, json_function_sql, key_value, needs_json_function
@@ -51,6 +59,8 @@ class Stage1:
     candidate_only: int
     duplicate_keys: int
     examined: int
+    # the sides' rows that later passes need (those of the differing buckets), as queries
+    rows: tuple[exp.Query, exp.Query] | None = field(default=None, compare=False, repr=False)
 
     @property
     def not_equal(self) -> int:
@@ -63,8 +73,9 @@ def run_stage1(work: EntityWork, max_detail_rows: int) -> Stage1:
         conn.execute(json_function_sql().encode())
     seed = new_seed()
     buckets = bucket_pass(work, seed)
+    rows = differing_rows(work, seed, buckets)
     version = conn.info.server_version
-    _execute(work, keys_statement(plan, work.queries, version, temps.create("keys"), seed, buckets))
+    _execute(work, keys_statement(plan, rows, version, temps.create("keys"), seed, buckets))
     temps.create("ids")
     _execute(
         work,
@@ -83,6 +94,7 @@ def run_stage1(work: EntityWork, max_detail_rows: int) -> Stage1:
         candidate_only=classes.get("candidate_only", (0, 0))[0],
         duplicate_keys=classes.get("duplicate_key", (0, 0))[0],
         examined=min(max_detail_rows, not_equal),
+        rows=rows,
     )
 
 
