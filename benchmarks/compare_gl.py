@@ -1,20 +1,19 @@
 """Benchmark: compare gl_entries-shaped tables of N rows per side: counts, verdict, time, memory.
 
-Run by hand:  python -m benchmarks.compare_gl --rows 1000000 [--scenarios none 1k] [--no-baseline]
-Uses a fresh embedded server in a temporary harness home unless --dsn is given. Per size the
-control is built once (generate_series); per scenario the candidate again (other surrogate ids
-and timestamps: the spec ignores them) with the differences' kinds interleaved over the keys:
+Run by hand:  python -m benchmarks.compare_gl --rows 1000000 [--scenarios none 1k] [--methods ...]
+on a fresh embedded server in a temporary harness home unless --dsn is given. Per size the control
+is built once (generate_series); per scenario the candidate again (other surrogate ids and
+timestamps: the spec ignores them) with the differences' kinds interleaved over the keys:
   none  no differences
   1k    1,000: 800 base_amount +0.01, 100 rows missing on the candidate, 100 extra on it
   200k  200,000: 100,000 txn_amount +0.01 (within its tolerance of 1 minor unit), 100,000 t2
         rewritten 'X-' || t2 (covered by an accepted difference with a where rule)
-(scaled down to a fifth of the rows when larger). Each measurement, a child process, compares
-twice: timed, with max RSS (ru_maxrss) read after it, then under tracemalloc for the Python
-peak (not timed: tracing slows allocation). "server MB": the child's backend's VmHWM.
-  harness    comparisons.compare_entity (pushdown, datacompy on <= --max-detail-rows keys);
-             its counts and verdict are checked against the rows each injection changed
-  datacompy  (unless --no-baseline) both full tables in pandas, plain PandasCompare on the key
-             (no tolerance, no accepted differences: its counts are not checked)
+(scaled down to a fifth of the rows when larger). Each method, in a child process, compares twice:
+timed, with max RSS (ru_maxrss) read after it, then under tracemalloc for the Python peak (not
+timed: tracing slows allocation). "server MB": the child's backend's VmHWM. The methods:
+  harness    comparisons.compare_entity (datacompy on <= --max-detail-rows keys), counts and verdict
+             checked; "stage 1 s": its run_stage1 alone, set against the floor of each scenario
+and, see benchmarks/compare_peers.py, datacompy, polars, duckdb and reladiff. Then issue 18's targets.
 """
 
 from __future__ import annotations
@@ -33,6 +32,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from benchmarks import compare_peers as peers
 from benchmarks.scratch import scratch_database
 
 CONTROL, CANDIDATE = "bench_cmp_control", "bench_cmp_candidate"
@@ -41,6 +41,10 @@ REPO = Path(__file__).resolve().parents[1]
 CANDIDATE_IDS = 10**9  # the candidate's surrogate ids: the control's plus this
 KEY = ["txn_reference", "line_no"]
 COMPARED = "account_code, dc_marker, currency, txn_amount, base_amount, period, business_date, t0, t1, t2, t3"
+SIDES = peers.Sides(
+    CONTROL, CANDIDATE, tuple(KEY), tuple(COMPARED.split(", ")), f"business_date = DATE '{DAY}'"
+)
+METHODS = ("harness", *peers.BASELINES)
 SPEC = {
     "name": "gl_entries",
     "query": "SELECT * FROM gl_entries WHERE business_date = :business_date",
@@ -142,8 +146,11 @@ def main() -> None:
     parser.add_argument("--scenarios", nargs="+", choices=SCENARIOS, default=list(SCENARIOS))
     parser.add_argument("--max-detail-rows", type=int, default=10_000, help="harness stage 2 cap")
     parser.add_argument("--dsn")
-    parser.add_argument("--no-baseline", action="store_true", help="skip plain datacompy")
-    parser.add_argument("--child", choices=["harness", "datacompy"], help=argparse.SUPPRESS)
+    parser.add_argument("--methods", nargs="+", choices=METHODS, help="default: all installed")
+    parser.add_argument("--no-baseline", action="store_true", help="the harness alone")
+    parser.add_argument("--max-baseline-rows", type=int, default=2_000_000, help="skip datacompy above")
+    parser.add_argument("--key-index", choices=["reladiff", "all"], default="reladiff")
+    parser.add_argument("--child", choices=METHODS, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         print(json.dumps(_child(args.child, args.dsn, args.max_detail_rows)))
@@ -155,22 +162,43 @@ def main() -> None:
 def _measure(uri: str, args: argparse.Namespace) -> None:
     from harness.database import connect
 
-    checked = []
+    methods = ["harness"] if args.no_baseline else args.methods or list(METHODS)
+    checked: dict[str, list[bool]] = {}
+    results: dict[tuple[int, str], dict[str, Any]] = {}
     with connect(uri) as conn:
         for rows in args.rows:
             _build(conn, CONTROL, rows, 0)
             for name in args.scenarios:
                 injected = _candidate(conn, rows, SCENARIOS[name].fitted(rows))
+                peers.key_index(conn, SIDES, args.key_index == "all")  # (or none)
                 print(f"\n== {rows:,} rows/side, scenario {name}: {injected}; --max-detail-rows", end=" ")
-                print(f"{args.max_detail_rows:,}\n{HEADER}", flush=True)
-                for method in ("harness", *(() if args.no_baseline else ("datacompy",))):
-                    measured = _run_child(method, uri, args.max_detail_rows)
-                    _print_row({"method": method, **measured})
-                    if method == "harness":
-                        checked.append(_check(measured, injected.expected(rows)))
-        for schema in (CONTROL, CANDIDATE):
-            conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
-    print(f"\nharness counts equal the injected numbers in {sum(checked)} of {len(checked)} scenario(s)")
+                print(f"{args.max_detail_rows:,}; key indexed for {args.key_index}; load", end=" ")
+                print(f"average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores", flush=True)
+                results[rows, name] = {"floor": peers.floor(conn, SIDES)}
+                print(HEADER, flush=True)
+                for method in methods:
+                    if (measured := _method(conn, uri, args, method, rows)) is not None:
+                        results[rows, name][method] = measured
+                        ok = peers.check(method, measured, injected.expected(rows), method != "harness")
+                        checked.setdefault(method, []).append(ok)
+        conn.execute(f"DROP SCHEMA IF EXISTS {CONTROL}, {CANDIDATE} CASCADE")
+    for method, oks in checked.items():
+        print(f"{method} counts equal the injected numbers in {sum(oks)} of {len(oks)} scenario(s)")
+    peers.targets(results)
+
+
+def _method(conn: Any, uri: str, args: argparse.Namespace, method: str, rows: int) -> dict[str, Any] | None:
+    skip = peers.missing(method)  # or measured in its child (None: skipped or failed, and why printed)
+    if method == "datacompy" and rows > args.max_baseline_rows:
+        skip = f"skipped: {rows:,} rows/side > --max-baseline-rows {args.max_baseline_rows:,}"
+    if skip:
+        print(f"{method:<10} {skip}", flush=True)
+        return None
+    with peers.key_indexed(conn, SIDES, method == "reladiff" and args.key_index == "reladiff"):  # untimed
+        measured = _run_child(method, uri, args.max_detail_rows)
+    if measured is not None:
+        _print_row({"method": method, **measured})
+    return measured
 
 
 def _build(conn: Any, schema: str, rows: int, id_offset: int) -> None:
@@ -202,36 +230,39 @@ def _interleaved(scenario: Scenario) -> dict[str, list[int]]:
     return dealt
 
 
-def _run_child(method: str, uri: str, max_detail_rows: int) -> dict[str, Any]:
+def _run_child(method: str, uri: str, max_detail_rows: int) -> dict[str, Any] | None:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
     command = [sys.executable, "-m", "benchmarks.compare_gl", "--child", method, "--dsn", uri]
     command += ["--max-detail-rows", str(max_detail_rows)]
     done = subprocess.run(command, capture_output=True, text=True, cwd=REPO, env=env, check=False)
-    if done.returncode != 0:
+    if done.returncode != 0 and method == "harness":
         raise SystemExit(f"{method} child failed:\n{done.stderr}")
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
+    if done.returncode != 0:  # a peer's failure (out of memory at 10M, say) ends its line only
+        print(f"{method:<10} failed ({done.returncode}): {(done.stderr.strip() or '?').splitlines()[-1]}")
+    return json.loads(done.stdout.strip().splitlines()[-1]) if done.returncode == 0 else None
 
 
 def _child(method: str, uri: str, max_detail_rows: int) -> dict[str, Any]:
-    # imported before the clock starts: the timings compare work, not imports
-    import datacompy  # noqa: F401
-
-    import comparisons.entity  # noqa: F401
+    import comparisons.entity  # noqa: F401  (before the clock starts: timings compare work, not imports)
     from harness.database import connect
 
+    peers.preload(method)
+    stage1 = peers.time_stage1() if method == "harness" else []
     with connect(uri) as conn:
-        work = partial(_harness, conn, max_detail_rows) if method == "harness" else partial(_datacompy, conn)
+        harness = partial(_harness, conn, max_detail_rows)
+        work = harness if method == "harness" else partial(peers.run, method, conn, uri, SIDES)
         started = time.perf_counter()
         outcome = work()
         seconds = time.perf_counter() - started
+        outcome |= {"stage1_s": sum(stage1)} if stage1 else {}
         rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # before tracing's own memory
-        server_mb = _backend_peak_mb(conn.info.backend_pid)
+        server_mb = None if method == "reladiff" else peers.backend_peak_mb(conn.info.backend_pid)
         tracemalloc.start()
         again = work()
         traced_mb = tracemalloc.get_traced_memory()[1] / 2**20
         tracemalloc.stop()
-    assert again == outcome, f"the traced run counted otherwise: {again} vs {outcome}"
+    counts = {k: v for k, v in outcome.items() if not k.endswith("_s")}
+    assert counts == {k: v for k, v in again.items() if not k.endswith("_s")}, f"the traced run: {again}"
     memory = {"traced_mb": traced_mb, "rss_mb": rss_mb, "server_mb": server_mb}
     return {"seconds": seconds, **memory, **outcome}
 
@@ -245,34 +276,10 @@ def _harness(conn: Any, cap: int) -> dict[str, Any]:
     return {"verdict": result.verdict.value, **result.counts.to_dict()}
 
 
-def _datacompy(conn: Any) -> dict[str, Any]:
-    import datacompy
-    import pandas as pd
-
-    frames = []
-    for schema in (CONTROL, CANDIDATE):
-        query = f"SELECT {', '.join(KEY)}, {COMPARED} FROM {schema}.gl_entries WHERE business_date = %s"
-        cursor = conn.execute(query, (DAY,))
-        frames.append(pd.DataFrame(cursor.fetchall(), columns=[d.name for d in cursor.description]))
-    compare = datacompy.PandasCompare(frames[0], frames[1], join_columns=KEY)
-    equal = int(compare.count_matching_rows())
-    counts = {"equal": equal, "different": len(compare.intersect_rows) - equal}
-    counts |= {"control_only": len(compare.df1_unq_rows), "candidate_only": len(compare.df2_unq_rows)}
-    return {"verdict": "MATCH" if compare.matches() else "MISMATCH", **counts}
-
-
-def _backend_peak_mb(pid: int) -> float | None:
-    try:
-        status = Path(f"/proc/{pid}/status").read_text()
-    except OSError:
-        return None  # the server runs elsewhere
-    kb = next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:")), None)
-    return kb / 1024 if kb is not None else None
-
-
 # (heading, result field, width: negative left-aligns); what a method does not give shows as "-"
-COLUMNS = [("method", "method", -10), ("wall s", "seconds", 7), ("traced MB", "traced_mb", 10)]
-COLUMNS += [("max RSS MB", "rss_mb", 11), ("server MB", "server_mb", 10), ("verdict", "verdict", -9)]
+COLUMNS = [("method", "method", -10), ("wall s", "seconds", 7), ("stage 1 s", "stage1_s", 9)]
+COLUMNS += [("export s", "export_s", 8), ("traced MB", "traced_mb", 10), ("max RSS MB", "rss_mb", 11)]
+COLUMNS += [("server MB", "server_mb", 10), ("verdict", "verdict", -9)]
 COUNTS = ["equal", "different", "control_only", "candidate_only"]
 COUNTS += ["within_tolerance", "accepted", "unexplained", "examined"]
 COLUMNS += [(c.replace("_", "-"), c, 16 if "_" in c else 11) for c in COUNTS]
@@ -287,13 +294,6 @@ def _n(value: Any) -> str:
 
 def _print_row(r: dict[str, Any]) -> None:
     print(" ".join(f"{_n(r.get(f)):<{-w}}" if w < 0 else f"{_n(r.get(f)):>{w}}" for _, f, w in COLUMNS))
-
-
-def _check(measured: dict[str, Any], expected: dict[str, Any]) -> bool:
-    wrong = [f"{k} {_n(measured[k])} (injected: {_n(v)})" for k, v in expected.items() if measured[k] != v]
-    verdict = f"DIFFER in {', '.join(wrong)}" if wrong else f"all equal ({', '.join(expected)})"
-    print(f"   harness counts vs injected: {verdict}", flush=True)
-    return not wrong
 
 
 if __name__ == "__main__":

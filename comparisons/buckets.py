@@ -5,11 +5,13 @@ the control's rows minus the candidate's, with the rows counted alike (+1, -1), 
 both counts when the two sides hold the same rows, repeats included (a sum of 63-bit
 hashes, unlike an xor, does not cancel a repeated row). That checksum over the whole books
 costs about what reading and hashing them does; equal books (the common case of a parallel
-run) are read once. When it is not 0, every row goes to one of ``BUCKETS`` buckets by a
-hash of its key and the same checksum is taken per bucket, in one statement the server
-runs in parallel with a fixed-size aggregate (no per-key state, no spill at any size).
-Only the buckets that differ go to the per-key pass (comparisons.pushdown), read through
-a bitmap of their numbers.
+run) are read once, and the control's keys once more to find a key it holds twice (a
+double posting both sides make is still a duplicate key). When the checksum is not 0,
+every row goes to one of ``BUCKETS`` buckets by a hash of its key and the same checksum is
+taken per bucket, in one statement the server runs in parallel with a fixed-size
+aggregate (no per-key state, no spill at any size). Only the buckets that differ, and
+those of the control's repeated keys, go to the per-key pass (comparisons.pushdown), read
+through a bitmap of their numbers.
 
 The hashes are seeded per comparison with a secret the sides never see, so a side cannot
 craft rows whose hashes agree with the other side's; what bucket a key falls in only
@@ -169,14 +171,33 @@ def checksums_statement(
 
 
 def bucket_pass(work: EntityWork, seed: int) -> Buckets:
-    """The whole books' checksum first (as cheap as reading them); buckets only if it differs."""
+    """The whole books' checksum first (as cheap as reading them); buckets only if it differs.
+    The buckets of keys the control repeats are added: equal books can still post twice."""
     version = work.conn.info.server_version
     n, d, s = _fetch(work, checksums_statement(work.plan, work.queries, version, seed, bucketed=False))
     control, candidate = (n + (d or 0)) // 2, (n - (d or 0)) // 2
-    if not d and not s:
-        return Buckets(control, candidate, ())
-    (differing,) = _fetch(work, checksums_statement(work.plan, work.queries, version, seed))
-    return Buckets(control, candidate, tuple(differing or ()))
+    (repeated,) = _fetch(work, duplicates_statement(work.plan, work.queries[0], seed))
+    differing: set[int] = set(repeated or ())
+    if d or s:
+        (changed,) = _fetch(work, checksums_statement(work.plan, work.queries, version, seed))
+        differing |= set(changed or ())
+    return Buckets(control, candidate, tuple(sorted(differing)))
+
+
+# The buckets of the keys a side holds more than once.
+DUPLICATES = sql.SQL("""
+SELECT pg_catalog.array_agg(DISTINCT "_b") FROM (
+    SELECT "_b" FROM ({rows}) AS u GROUP BY {keys}, "_b" HAVING pg_catalog.count(*) > 1
+) AS d
+""")
+
+
+def duplicates_statement(plan: Plan, query: exp.Query, seed: int) -> sql.Composed:
+    keys = [exp.alias_(key_value(c, 0), f"_k{i}", quoted=True) for i, c in enumerate(plan.key)]
+    bucket = exp.alias_(key_bucket(plan, 0, seed), "_b", quoted=True)
+    rows = exp.select(*keys, bucket).from_(query.subquery(SOURCE))
+    names = sql.SQL(", ").join(sql.Identifier(f"_k{i}") for i in range(len(plan.key)))
+    return DUPLICATES.format(rows=sql.SQL(render(rows)), keys=names)
 
 
 def _fetch(work: EntityWork, statement: sql.Composed) -> tuple[Any, ...]:

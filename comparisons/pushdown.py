@@ -8,9 +8,9 @@ through ``TempTables.drop``):
      grouped on the key: per key n1/n2, its rows on the control/candidate side. Grouping
      the union of both sides is the full outer join on the key, NULL-safe (GROUP BY puts
      NULL keys together), and it counts duplicate keys in the same pass. Only keys that
-     are not equal are kept (HAVING): a key is equal when both sides hold the same rows
-     for it, as many on each side with the same sum of row hashes (for one row a side,
-     the same hash; comparisons.buckets.signed_hash).
+     are not equal are kept (HAVING): a key is equal when it has one row per side and
+     the two rows' hashes agree (comparisons.buckets.signed_hash); a key with more than one
+     row on a side is a duplicate key even when both sides repeat it alike (double posting).
   3. the counts per class, read from that table (equal = control rows - control rows of
      the other keys).
   4. ``<run>_ids``: those keys numbered, for the exact classification (comparisons.classify);
@@ -18,7 +18,6 @@ through ``TempTables.drop``):
      in key order, for stage 2 to sample.
 The row hash is hash_record_extended (63 of its 64 bits, seeded with a secret per comparison) over the
 key and the normalized values; two different rows of one key collide with probability 2^-63.
-A key repeated with the same rows on both sides is equal: both hold the same books for it.
 """
 
 from __future__ import annotations
@@ -129,6 +128,7 @@ def keys_statement(
     differs = exp.or_(
         exp.NEQ(this=signs.copy(), expression=zero),
         exp.NEQ(this=catalog_call("sum", column("_h")), expression=zero.copy()),
+        exp.GT(this=rows.copy(), expression=exp.Literal.number(2)),  # repeated: a duplicate key
     )
     select = select.group_by(*key_columns).having(differs)
     suffix = "" if buckets.differing else " WITH NO DATA"  # equal books: nothing to read again

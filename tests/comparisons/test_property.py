@@ -84,22 +84,6 @@ def _same(column: str, a: Any, b: Any) -> tuple[bool, bool]:
     return valid_a == valid_b and va == vb, True
 
 
-def _exact(row: Any) -> str:
-    """A row's values as stage 1 hashes them: the number's value, the trimmed name, the JSON
-    as jsonb prints it (1.0 and 1 apart) or the invalid text."""
-    amount, name, meta = (None if v is None or pd.isna(v) else v for v in (row.amount, row.name, row.meta))
-    if meta is not None:
-        valid, value = _parse(meta)
-        meta = json.dumps(value, sort_keys=True, default=str) if valid else ("invalid", meta)
-    return repr((amount if amount is None else amount.normalize(), name and name.strip(BLANKS), meta))
-
-
-def _same_rows(frames: list[pd.DataFrame], key: str) -> bool:
-    """Whether both sides hold the same rows of the key, repeats included."""
-    rows = [sorted(_exact(r) for r in frame[frame.key == key].itertuples()) for frame in frames]
-    return rows[0] == rows[1]
-
-
 def brute_force(control: list[tuple[Any, ...]], candidate: list[tuple[Any, ...]]) -> dict[str, int]:
     frames = [pd.DataFrame(side, columns=COLUMNS, dtype=object) for side in (control, candidate)]
     for frame in frames:
@@ -123,9 +107,7 @@ def brute_force(control: list[tuple[Any, ...]], candidate: list[tuple[Any, ...]]
         ],
         0,
     )
-    same = [k for k in keys[(keys.n1 == keys.n2) & (keys.n1 > 1)].index if _same_rows(frames, k)]
-    counts["equal"] = int(keys.loc[same, "n1"].sum())  # repeated alike on both sides: equal rows
-    counts["duplicate_keys"] = int(((keys.n1 > 1) | (keys.n2 > 1)).sum()) - len(same)
+    counts["duplicate_keys"] = int(((keys.n1 > 1) | (keys.n2 > 1)).sum())
     counts["control_only"] = int(((keys.n1 == 1) & (keys.n2 == 0)).sum())
     counts["candidate_only"] = int(((keys.n1 == 0) & (keys.n2 == 1)).sum())
     single = keys[(keys.n1 == 1) & (keys.n2 == 1)].index
