@@ -149,7 +149,7 @@ def main() -> None:
     parser.add_argument("--methods", nargs="+", choices=METHODS, help="default: all installed")
     parser.add_argument("--no-baseline", action="store_true", help="the harness alone")
     parser.add_argument("--max-baseline-rows", type=int, default=2_000_000, help="skip datacompy above")
-    parser.add_argument("--key-index", choices=["reladiff", "all"], default="reladiff")
+    parser.add_argument("--key-index", choices=["reladiff", "all"], default="all")
     parser.add_argument("--child", choices=METHODS, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:

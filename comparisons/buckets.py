@@ -6,7 +6,8 @@ both counts when the two sides hold the same rows, repeats included (a sum of 63
 hashes, unlike an xor, does not cancel a repeated row). That checksum over the whole books
 costs about what reading and hashing them does; equal books (the common case of a parallel
 run) are read once, and the control's keys once more to find a key it holds twice (a
-double posting both sides make is still a duplicate key). When the checksum is not 0,
+double posting both sides make is still a duplicate key), unless the catalog proves them
+unique (comparisons.uniqueness). When the checksum is not 0,
 every row goes to one of ``BUCKETS`` buckets by a hash of its key and the same checksum is
 taken per bucket, in one statement the server runs in parallel with a fixed-size
 aggregate (no per-key state, no spill at any size). Only the buckets that differ, and
@@ -33,6 +34,7 @@ from comparisons.errors import EntityQueryError, first_line
 from comparisons.expressions import SOURCE, hash_value, key_value
 from comparisons.plan import Column, Plan, Rule
 from comparisons.qualify import catalog_call, render
+from comparisons.uniqueness import key_is_unique
 from comparisons.work import EntityWork
 
 BUCKETS = 1 << 16
@@ -176,8 +178,10 @@ def bucket_pass(work: EntityWork, seed: int) -> Buckets:
     version = work.conn.info.server_version
     n, d, s = _fetch(work, checksums_statement(work.plan, work.queries, version, seed, bucketed=False))
     control, candidate = (n + (d or 0)) // 2, (n - (d or 0)) // 2
-    (repeated,) = _fetch(work, duplicates_statement(work.plan, work.queries[0], seed))
-    differing: set[int] = set(repeated or ())
+    differing: set[int] = set()
+    if not key_is_unique(work.conn, work.queries[0], work.plan):
+        (repeated,) = _fetch(work, duplicates_statement(work.plan, work.queries[0], seed))
+        differing |= set(repeated or ())
     if d or s:
         (changed,) = _fetch(work, checksums_statement(work.plan, work.queries, version, seed))
         differing |= set(changed or ())

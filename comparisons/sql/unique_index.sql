@@ -1,0 +1,21 @@
+-- Whether the table (schema, name) has a unique index proving the columns unique: valid,
+-- immediate, no expressions or predicate, on a subset of the columns, each NOT NULL or
+-- with NULLS NOT DISTINCT; the table an ordinary or partitioned one without children.
+SELECT EXISTS (
+    SELECT 1
+    FROM pg_catalog.pg_class AS c
+    JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+    JOIN pg_catalog.pg_index AS i ON i.indrelid = c.oid
+    WHERE n.nspname = %s AND c.relname = %s
+      AND (c.relkind = 'p' OR (c.relkind = 'r' AND NOT EXISTS (
+          SELECT 1 FROM pg_catalog.pg_inherits AS h WHERE h.inhparent = c.oid)))
+      AND i.indisunique AND i.indisvalid AND i.indimmediate
+      AND i.indexprs IS NULL AND i.indpred IS NULL
+      AND NOT EXISTS (
+          SELECT 1
+          FROM pg_catalog.unnest(i.indkey::pg_catalog.int2[]) AS k(attnum)
+          JOIN pg_catalog.pg_attribute AS a ON a.attrelid = c.oid AND a.attnum = k.attnum
+          WHERE a.attname <> ALL (%s::pg_catalog.text[])
+             OR (NOT a.attnotnull AND NOT i.indnullsnotdistinct)
+      )
+)
