@@ -62,7 +62,7 @@ class Buckets:
 
 
 def new_seed() -> int:
-    return secrets.randbits(62)
+    return secrets.randbits(62)  # room for a seed per key column
 
 
 def _seed(seed: int) -> exp.Expr:
@@ -95,7 +95,12 @@ def _number_class(value: exp.Expr) -> exp.Expr:
 
 
 def row_hash(plan: Plan, side: int, version: int, seed: int) -> exp.Expr:
-    """64 bits over the key and the normalized compared values of one row."""
+    """64 bits over the key and the normalized compared values of one row.
+
+    hash_record_extended is linear in its fields' hashes (31 * h1 + h2 ...), so a sum of it
+    over rows would not see two keys trade values. Its seed is therefore the key's own
+    hash: every field's hash depends on the key, and a value moved to another key counts
+    as a new one."""
     values = [key_value(c, side) for c in plan.key]
     compared = [hash_value(c, side, version) for c in plan.compared]
     values += compared
@@ -103,7 +108,7 @@ def row_hash(plan: Plan, side: int, version: int, seed: int) -> exp.Expr:
         _number_class(v) for c, v in zip(plan.compared, compared, strict=True) if c.rule is Rule.NUMBER
     ]
     row = exp.Anonymous(this="ROW", expressions=values)
-    return catalog_call("hash_record_extended", row, _seed(seed))
+    return catalog_call("hash_record_extended", row, key_hash(plan, side, seed))
 
 
 def _key_part(col: Column, side: int, seed: int) -> exp.Expr:
@@ -117,13 +122,19 @@ def _key_part(col: Column, side: int, seed: int) -> exp.Expr:
     return exp.Coalesce(this=hashed, expressions=[exp.Literal.number(0)])
 
 
-def key_bucket(plan: Plan, side: int, seed: int) -> exp.Expr:
-    """The key's bucket, 0 .. BUCKETS - 1: equal keys fall in the same one."""
-    parts = [_key_part(c, side, seed) for c in plan.key]
+def key_hash(plan: Plan, side: int, seed: int) -> exp.Expr:
+    """64 bits of the key: its columns' hashes, each seeded apart (so (a, b) and (b, a),
+    or (a, a) and (b, b), do not meet), combined by xor."""
+    parts = [_key_part(c, side, seed + i) for i, c in enumerate(plan.key)]
     mixed = parts[0]
     for part in parts[1:]:
         mixed = exp.BitwiseXor(this=mixed, expression=part)
-    masked = exp.BitwiseAnd(this=exp.paren(mixed), expression=exp.Literal.number(BUCKETS - 1))
+    return exp.paren(mixed)
+
+
+def key_bucket(plan: Plan, side: int, seed: int) -> exp.Expr:
+    """The key's bucket, 0 .. BUCKETS - 1: equal keys fall in the same one."""
+    masked = exp.BitwiseAnd(this=key_hash(plan, side, seed), expression=exp.Literal.number(BUCKETS - 1))
     return exp.cast(exp.paren(masked), exp.DataType.build("int"))
 
 
