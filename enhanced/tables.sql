@@ -151,26 +151,17 @@ CREATE UNLOGGED TABLE txn_staging (
     period            text,
     journal_type      text,
     fx_rate           numeric(18,8),
-    -- per posting component (G + T, G, T, C, R): the amount a line carries (absolute, in
-    -- transaction currency) and its base amount, priced once here rather than per GL line
-    gt_amount         numeric(18,2),
-    g_amount          numeric(18,2),
-    t_amount          numeric(18,2),
-    c_amount          numeric(18,2),
-    r_amount          numeric(18,2),
-    gt_base           numeric(18,2),
-    g_base            numeric(18,2),
-    t_base            numeric(18,2),
-    c_base            numeric(18,2),
-    r_base            numeric(18,2),
+    -- amounts G, T, C, R in transaction currency, signed
+    g                 numeric(18,2),
+    t                 numeric(18,2),
+    c                 numeric(18,2),
+    r                 numeric(18,2),
     -- analysis codes t0..t2 (t3 is the policy number)
     t0                text,
     t1                text,
     t2                text,
-    -- which components are zero (bits of component_bit()): picks the posted lines; and
-    -- which are negative: swaps debit and credit on their lines
+    -- which components are zero (bits of component_bit()): picks the posted lines
     zero_mask         integer,
-    neg_mask          integer,
     -- base-currency totals of the posted rule lines, and the journal they make
     debit_base        numeric(18,2),
     credit_base       numeric(18,2),
@@ -189,7 +180,6 @@ ALTER TABLE txn_staging
     ALTER COLUMN business_date SET STATISTICS 10,
     ALTER COLUMN txn_type SET STATISTICS 10,
     ALTER COLUMN zero_mask SET STATISTICS 10,
-    ALTER COLUMN neg_mask SET STATISTICS 10,
     ALTER COLUMN error_code SET STATISTICS 10;
 
 -- The vouchers of the date being processed: one row per (ledger_code, journal_type,
@@ -208,10 +198,7 @@ CREATE UNLOGGED TABLE voucher_staging (
 -- 5. Partition management ----------------------------------------------------------------
 
 -- Make sure the months from d's month to months_ahead months later have a partition in
--- sun_journal and gl_entries (named <table>_pYYYYMM). A month of sun_journal is itself
--- partitioned by date: create_journals attaches each date's journals as a table of their
--- own (sun_journal_pYYYYMMDD) once they are written and indexed; the month's default
--- partition (<month>_default) holds the journals of dates without one (books copied in). A month whose partition was
+-- sun_journal and gl_entries (named <table>_pYYYYMM). A month whose partition was
 -- detached earlier gets that same table attached back rather than a new empty one.
 -- Returns the number of partitions created or attached.
 CREATE FUNCTION ensure_partitions(d date, months_ahead integer DEFAULT 1)
@@ -239,14 +226,6 @@ BEGIN
             THEN
                 EXECUTE format('ALTER TABLE %I ATTACH PARTITION %I FOR VALUES FROM (%L) TO (%L)',
                                parent, part, month, (month + interval '1 month')::date);
-            ELSIF parent = 'sun_journal' THEN
-                -- a month of journals is partitioned again by date: each date's journals
-                -- go into a table of their own, indexed once they are all in
-                -- (create_journals); rows of a date without one land in the default
-                EXECUTE format('CREATE TABLE %I PARTITION OF %I FOR VALUES FROM (%L) TO (%L) '
-                               'PARTITION BY RANGE (business_date)',
-                               part, parent, month, (month + interval '1 month')::date);
-                EXECUTE format('CREATE TABLE %I PARTITION OF %I DEFAULT', part || '_default', part);
             ELSE
                 EXECUTE format('CREATE TABLE %I PARTITION OF %I FOR VALUES FROM (%L) TO (%L)',
                                part, parent, month, (month + interval '1 month')::date);

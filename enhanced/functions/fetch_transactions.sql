@@ -1,5 +1,6 @@
 -- Phase 'data fetch': one INSERT of the date's NEW transactions into txn_staging, then
--- their statistics, the rejected ones' journal_error rows and their status ERROR.
+-- their statistics and the rejected ones' journal_error rows. (Their statuses are set
+-- with the accepted ones' in create_journals: one UPDATE of the source rows.)
 CREATE FUNCTION fetch_transactions(d date)
 RETURNS bigint
 LANGUAGE plpgsql
@@ -38,9 +39,7 @@ BEGIN
     INSERT INTO txn_staging (
         txn_id, txn_reference, business_date, txn_type, currency, description,
         policy_number, policyholder_name, ledger_code, period, journal_type, fx_rate,
-        gt_amount, g_amount, t_amount, c_amount, r_amount,
-        gt_base, g_base, t_base, c_base, r_base,
-        t0, t1, t2, zero_mask, neg_mask, debit_base, credit_base, line_count,
+        g, t, c, r, t0, t1, t2, zero_mask, debit_base, credit_base, line_count,
         error_code, error_message, journal_id)
     WITH ledger_day AS MATERIALIZED (
         SELECT l.ledger_code, l.base_currency, op.period
@@ -155,19 +154,13 @@ BEGIN
              + (p.g = 0)::integer * component_bit('GROSS')
              + (p.t = 0)::integer * component_bit('TAX')
              + (p.c = 0)::integer * component_bit('COMMISSION')
-             + (p.r = 0)::integer * component_bit('REINSURANCE') AS zero_mask,
-               (p.g + p.t < 0)::integer * component_bit('GROSS_PLUS_TAX')
-             + (p.g < 0)::integer * component_bit('GROSS')
-             + (p.t < 0)::integer * component_bit('TAX')
-             + (p.c < 0)::integer * component_bit('COMMISSION')
-             + (p.r < 0)::integer * component_bit('REINSURANCE') AS neg_mask
+             + (p.r = 0)::integer * component_bit('REINSURANCE') AS zero_mask
         FROM priced p
         OFFSET 0
     )
     SELECT txn_id, txn_reference, business_date, txn_type, currency, description,
            policy_number, policyholder_name, ledger_code, period, journal_type, fx_rate,
-           abs(g + t), abs(g), abs(t), abs(c), abs(r), gt_base, g_base, t_base, c_base, r_base,
-           t0, t1, t2, zero_mask, neg_mask, debit_base, credit_base,
+           g, t, c, r, t0, t1, t2, zero_mask, debit_base, credit_base,
            rule_lines + (debit_base <> credit_base)::integer,
            error_code,
            CASE error_code
@@ -188,23 +181,13 @@ BEGIN
     -- Fresh statistics, so the later phases plan for today's volume, not yesterday's;
     -- only the columns they join or filter on (all columns would cost five times more),
     -- from a small sample (their statistics targets, tables.sql).
-    ANALYZE txn_staging (txn_id, business_date, txn_type, zero_mask, neg_mask, error_code);
+    ANALYZE txn_staging (txn_id, business_date, txn_type, zero_mask, error_code);
 
     INSERT INTO journal_error (txn_reference, business_date, error_code, message)
     SELECT txn_reference, business_date, error_code, error_message
     FROM txn_staging
     WHERE error_code IS NOT NULL
     ORDER BY txn_id;
-
-    -- A rejected transaction is marked ERROR with its journal_error row (docs/domain.md,
-    -- validation); the accepted ones become PROCESSED when the date is through (export).
-    UPDATE insurance_transaction tx
-    SET status = 'ERROR'
-    FROM txn_staging s
-    WHERE s.error_code IS NOT NULL
-      AND tx.txn_id = s.txn_id
-      AND tx.business_date = d
-      AND tx.status = 'NEW';
 
     RETURN fetched;
 END

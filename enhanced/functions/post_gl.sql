@@ -1,11 +1,8 @@
--- Phase 'GL posting'. layout: for every transaction type, every pattern of zero components
--- and every pattern of negative ones, the rule lines that post (those whose component is
--- not zero) numbered in line_order, with debit and credit swapped on a negative component's
--- lines; joining it to the staged transactions on (txn_type, zero_mask, neg_mask) yields
--- each journal's lines already numbered and sided, without sorting the day's lines; each
--- line takes its amount and base amount as fetch_transactions priced them (no arithmetic
--- per line). Then per journal the rounding line (Cr when debits exceed credits in base, Dr
--- otherwise, txn_amount 0).
+-- Phase 'GL posting'. layout: for every transaction type and every pattern of zero
+-- components, the rule lines that post (those whose component is not zero) numbered in
+-- line_order; joining it to the staged transactions on (txn_type, zero_mask) yields each
+-- journal's lines already numbered, without sorting the day's lines. Then per journal the
+-- rounding line (Cr when debits exceed credits in base, Dr otherwise, txn_amount 0).
 CREATE FUNCTION post_gl(d date)
 RETURNS bigint
 LANGUAGE plpgsql
@@ -29,36 +26,33 @@ BEGIN
         journal_id, txn_reference, line_no, account_code, dc_marker, currency,
         txn_amount, base_amount, period, business_date, t0, t1, t2, t3)
     WITH layout AS (
-        SELECT r.txn_type, z.mask AS zero_mask, n.mask AS neg_mask,
-               component_bit(r.component) AS component, r.account_code,
-               CASE WHEN n.mask & component_bit(r.component) = 0 THEN r.dc_marker
-                    WHEN r.dc_marker = 'D' THEN 'C' ELSE 'D' END AS dc_marker,
-               row_number() OVER (PARTITION BY r.txn_type, z.mask, n.mask ORDER BY r.line_order)
+        SELECT r.txn_type, m.mask, component_bit(r.component) AS component,
+               r.account_code, r.dc_marker,
+               row_number() OVER (PARTITION BY r.txn_type, m.mask ORDER BY r.line_order)
                    AS line_no
         FROM posting_rule r
-        CROSS JOIN generate_series(0, 31) AS z (mask)
-        CROSS JOIN generate_series(0, 31) AS n (mask)
-        WHERE z.mask & component_bit(r.component) = 0
+        CROSS JOIN generate_series(0, 31) AS m (mask)
+        WHERE m.mask & component_bit(r.component) = 0
     )
-    SELECT s.journal_id, s.txn_reference, l.line_no, l.account_code, l.dc_marker, s.currency,
-           CASE l.component
-               WHEN component_bit('GROSS_PLUS_TAX') THEN s.gt_amount
-               WHEN component_bit('GROSS') THEN s.g_amount
-               WHEN component_bit('TAX') THEN s.t_amount
-               WHEN component_bit('COMMISSION') THEN s.c_amount
-               WHEN component_bit('REINSURANCE') THEN s.r_amount
-           END,
-           CASE l.component
-               WHEN component_bit('GROSS_PLUS_TAX') THEN s.gt_base
-               WHEN component_bit('GROSS') THEN s.g_base
-               WHEN component_bit('TAX') THEN s.t_base
-               WHEN component_bit('COMMISSION') THEN s.c_base
-               WHEN component_bit('REINSURANCE') THEN s.r_base
-           END,
+    SELECT s.journal_id, s.txn_reference, l.line_no, l.account_code,
+           CASE WHEN a.amount < 0
+                THEN CASE l.dc_marker WHEN 'D' THEN 'C' ELSE 'D' END
+                ELSE l.dc_marker END,
+           s.currency, abs(a.amount),
+           CASE WHEN s.fx_rate = 1 THEN abs(a.amount)
+                ELSE round(abs(a.amount) * s.fx_rate, 2) END,
            s.period, s.business_date, s.t0, s.t1, s.t2, s.policy_number
     FROM txn_staging s
-    JOIN layout l
-      ON l.txn_type = s.txn_type AND l.zero_mask = s.zero_mask AND l.neg_mask = s.neg_mask
+    JOIN layout l ON l.txn_type = s.txn_type AND l.mask = s.zero_mask
+    CROSS JOIN LATERAL (
+        SELECT CASE l.component
+                   WHEN component_bit('GROSS_PLUS_TAX') THEN s.g + s.t
+                   WHEN component_bit('GROSS') THEN s.g
+                   WHEN component_bit('TAX') THEN s.t
+                   WHEN component_bit('COMMISSION') THEN s.c
+                   WHEN component_bit('REINSURANCE') THEN s.r
+               END
+    ) AS a (amount)
     WHERE s.error_code IS NULL
       AND s.business_date = d
     UNION ALL

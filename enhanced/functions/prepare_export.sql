@@ -1,11 +1,9 @@
 -- Phase 'export' (the files themselves are streamed by the manifest's COPY): refuse to
--- export a date whose vouchers do not balance or disagree with their lines; then mark the
--- date's accepted transactions PROCESSED. Returns the number of rows the export will write.
+-- export a date whose vouchers do not balance or disagree with their lines. Returns the
+-- number of rows the export will write.
 CREATE FUNCTION prepare_export(d date)
 RETURNS bigint
 LANGUAGE plpgsql
-SET work_mem = '256MB'
-SET jit = off
 AS $$
 DECLARE
     bad text;
@@ -31,19 +29,6 @@ BEGIN
     IF bad IS NOT NULL THEN
         RAISE EXCEPTION 'vouchers of % do not balance: %', d, bad;
     END IF;
-
-    -- The date is through: its accepted transactions become PROCESSED (docs/domain.md,
-    -- step 7), in one UPDATE of the source rows the data fetch staged (the date and status
-    -- filter lets the planner read the date's rows and hash-join them to the staging).
-    UPDATE insurance_transaction tx
-    SET status = 'PROCESSED',
-        processed_at = now()
-    FROM txn_staging s
-    WHERE s.error_code IS NULL
-      AND s.business_date = d
-      AND tx.txn_id = s.txn_id
-      AND tx.business_date = d
-      AND tx.status = 'NEW';
 
     SELECT count(*) INTO export_rows
     FROM voucher v

@@ -227,33 +227,3 @@ def test_voucher_creation_refuses_a_journal_without_voucher_and_creates_nothing_
             " WHERE journal_id = (SELECT min(journal_id) FROM sun_journal)"
         )
         enh.conn.execute("SELECT create_vouchers('2024-03-15')")
-
-
-def test_a_dates_first_run_attaches_its_journals_as_a_table_of_their_own(enh: Enhanced) -> None:
-    day = date(2024, 3, 15)
-    enh.seed(day, day, per_day=60)
-    enh.process(day)
-    # the date's table, under the month's partition, with every index of sun_journal built
-    # on it when it was attached (the roots of its indexes are sun_journal's)
-    tree = enh.rows(
-        "SELECT relid::text, isleaf FROM pg_partition_tree('sun_journal')"
-        " WHERE parentrelid = 'sun_journal_p202403'::regclass"
-    )
-    assert set(tree) == {("sun_journal_p202403_default", True), ("sun_journal_p20240315", True)}
-    roots = enh.rows(
-        "SELECT pg_partition_root(indexrelid)::text FROM pg_index"
-        " WHERE indrelid = 'sun_journal_p20240315'::regclass ORDER BY 1"
-    )
-    parents = enh.rows(
-        "SELECT indexrelid::regclass::text FROM pg_index WHERE indrelid = 'sun_journal'::regclass"
-    )
-    assert roots == sorted(parents) and len(roots) == 5
-    journals = enh.value("SELECT count(*) FROM sun_journal_p20240315")
-    assert journals > 0
-    # a rerun after late transactions adds its journals to that table
-    with enh.conn.transaction():
-        enh.conn.execute(f"SET LOCAL search_path TO {SOURCE}")
-        enh.conn.execute(LATE, (day,))
-    enh.process(day)
-    assert enh.value("SELECT count(*) FROM sun_journal_p20240315") == journals + 6
-    assert enh.value("SELECT count(*) FROM sun_journal_p202403_default") == 0
