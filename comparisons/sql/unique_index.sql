@@ -15,11 +15,11 @@ SELECT EXISTS (
       AND NOT EXISTS (
           SELECT 1
           FROM pg_catalog.unnest(i.indkey::pg_catalog.int2[], i.indcollation::pg_catalog.oid[])
-               AS k(attnum, collation)
+               AS k(attnum, collation_oid)
           JOIN pg_catalog.pg_attribute AS a ON a.attrelid = c.oid AND a.attnum = k.attnum
           WHERE a.attname <> ALL (%s::pg_catalog.text[])
              OR (NOT a.attnotnull AND NOT i.indnullsnotdistinct)
              -- the index's equality must be the one the comparison groups by
-             OR k.collation <> a.attcollation
+             OR k.collation_oid <> a.attcollation
       )
 )
