@@ -57,7 +57,8 @@ def key_is_unique(conn: Connection, query: exp.Query, plan: Plan) -> bool:
         return False
     statement = files("comparisons").joinpath(UNIQUE_INDEX_FILE).read_text(encoding="utf-8")
     try:
-        row = conn.execute(statement, (table.db, table.name, columns)).fetchone()
+        with conn.transaction():  # a savepoint: a failure here leaves the comparison's session as it was
+            row = conn.execute(statement, (table.db, table.name, columns)).fetchone()
     except psycopg.Error:
         return False  # not proven; the check runs
     return bool(row and row[0])

@@ -1,6 +1,6 @@
 -- Whether the table (schema, name) has a unique index proving the columns unique: valid,
 -- immediate, no expressions or predicate, on a subset of the columns, each NOT NULL or
--- with NULLS NOT DISTINCT and under the column's own collation; the table an ordinary or
+-- with NULLS NOT DISTINCT and under the own collation of the column; the table an ordinary or
 -- partitioned one without children.
 SELECT EXISTS (
     SELECT 1
@@ -14,12 +14,13 @@ SELECT EXISTS (
       AND i.indexprs IS NULL AND i.indpred IS NULL
       AND NOT EXISTS (
           SELECT 1
-          FROM pg_catalog.unnest(i.indkey::pg_catalog.int2[], i.indcollation::pg_catalog.oid[])
+          FROM ROWS FROM (pg_catalog.unnest(i.indkey::pg_catalog.int2[]),
+                         pg_catalog.unnest(i.indcollation::pg_catalog.oid[]))
                AS k(attnum, collation_oid)
           JOIN pg_catalog.pg_attribute AS a ON a.attrelid = c.oid AND a.attnum = k.attnum
           WHERE a.attname <> ALL (%s::pg_catalog.text[])
              OR (NOT a.attnotnull AND NOT i.indnullsnotdistinct)
-             -- the index's equality must be the one the comparison groups by
+             -- the equality of the index must be the one the comparison groups by
              OR k.collation_oid <> a.attcollation
       )
 )
