@@ -35,7 +35,7 @@ from comparisons.expressions import SOURCE, hash_value, key_value
 from comparisons.plan import Column, Plan, Rule
 from comparisons.qualify import catalog_call, render
 from comparisons.uniqueness import key_is_unique
-from comparisons.work import EntityWork
+from comparisons.work import EntityWork, key_alias
 
 BUCKETS = 1 << 16
 # a key column's own extended hash, by type OID, consistent with its equality; else a record
@@ -52,6 +52,11 @@ class Buckets:
     control_rows: int
     candidate_rows: int
     differing: tuple[int, ...]
+
+    @property
+    def narrows(self) -> bool:
+        """Whether reading only the differing buckets saves anything: some differ, not most."""
+        return bool(self.differing) and len(self.differing) * 2 <= BUCKETS
 
     def bitmap(self) -> exp.Expr:
         """A bytea with bit b set for each differing bucket b (get_bit's bit order)."""
@@ -151,15 +156,24 @@ def sign(side: int) -> exp.Expr:
     return exp.Literal.number(1) if side == 0 else exp.Neg(this=exp.Literal.number(1))
 
 
-def _side_rows(
-    plan: Plan, query: exp.Query, side: int, version: int, seed: int, bucketed: bool
+def side_rows(
+    plan: Plan, query: exp.Query, side: int, version: int, seed: int, columns: Sequence[exp.Expr] = ()
 ) -> exp.Select:
-    bucket = [exp.alias_(key_bucket(plan, side, seed), "_b", quoted=True)] if bucketed else []
+    """One side's rows as (_sign, *columns, _h): what every pass of stage 1 sums."""
     return exp.select(
         exp.alias_(sign(side), "_sign", quoted=True),
-        *bucket,
+        *columns,
         exp.alias_(signed_hash(plan, side, version, seed), "_h", quoted=True),
     ).from_(query.subquery(SOURCE))
+
+
+def keyed(plan: Plan, side: int) -> list[exp.Expr]:
+    """The key's columns, as _k0, _k1, ..."""
+    return [exp.alias_(key_value(c, side), key_alias(i), quoted=True) for i, c in enumerate(plan.key)]
+
+
+def _bucket(plan: Plan, side: int, seed: int) -> exp.Expr:
+    return exp.alias_(key_bucket(plan, side, seed), "_b", quoted=True)
 
 
 # The whole books: rows n, sum of signs d (n1 - n2) and of signed hashes s.
@@ -177,7 +191,10 @@ FROM (SELECT "_b", pg_catalog.sum("_h") AS s FROM ({rows}) AS u GROUP BY "_b") A
 def checksums_statement(
     plan: Plan, queries: Sequence[exp.Query], version: int, seed: int, *, bucketed: bool = True
 ) -> sql.Composed:
-    sides = [_side_rows(plan, q, side, version, seed, bucketed) for side, q in enumerate(queries)]
+    sides = [
+        side_rows(plan, q, side, version, seed, [_bucket(plan, side, seed)] if bucketed else [])
+        for side, q in enumerate(queries)
+    ]
     rows = sql.SQL(render(exp.union(*sides, distinct=False)))
     return (CHECKSUMS if bucketed else BOOKS).format(rows=rows)
 
@@ -207,50 +224,43 @@ SELECT pg_catalog.array_agg(DISTINCT "_b") FROM (
 
 
 def duplicates_statement(plan: Plan, query: exp.Query, seed: int) -> sql.Composed:
-    keys = [exp.alias_(key_value(c, 0), f"_k{i}", quoted=True) for i, c in enumerate(plan.key)]
-    bucket = exp.alias_(key_bucket(plan, 0, seed), "_b", quoted=True)
-    rows = exp.select(*keys, bucket).from_(query.subquery(SOURCE))
-    names = sql.SQL(", ").join(sql.Identifier(f"_k{i}") for i in range(len(plan.key)))
+    rows = exp.select(*keyed(plan, 0), _bucket(plan, 0, seed)).from_(query.subquery(SOURCE))
+    names = sql.SQL(", ").join(sql.Identifier(key_alias(i)) for i in range(len(plan.key)))
     return DUPLICATES.format(rows=sql.SQL(render(rows)), keys=names)
 
 
 def _fetch(work: EntityWork, statement: sql.Composed) -> tuple[Any, ...]:
-    row = _run(work, statement).fetchone()
+    row = run_statement(work, statement).fetchone()
     assert row is not None
     return tuple(row)
 
 
-def _run(work: EntityWork, statement: str | sql.Composed) -> Any:
+def run_statement(work: EntityWork, statement: str | sql.Composed) -> Any:
     try:
         return work.conn.execute(statement)
     except psycopg.Error as exc:
         raise EntityQueryError(f"{work.spec.name}: the comparison query failed: {first_line(exc)}") from exc
 
 
-def in_differing(plan: Plan, side: int, seed: int, buckets: Buckets) -> exp.Expr:
-    """Whether a row's key falls in a differing bucket (all rows when most buckets differ)."""
-    if len(buckets.differing) * 2 > BUCKETS:
-        return exp.true()
+def narrowing_statement(
+    plan: Plan, query: exp.Query, side: int, seed: int, buckets: Buckets, target: exp.Table
+) -> str:
+    """The side's rows whose key falls in a differing bucket, into ``target``."""
     bit = catalog_call("get_bit", buckets.bitmap(), key_bucket(plan, side, seed))
-    return exp.EQ(this=bit, expression=exp.Literal.number(1))
+    rows = exp.select(f"{SOURCE}.*").from_(query.subquery(SOURCE))
+    rows = rows.where(exp.EQ(this=bit, expression=exp.Literal.number(1)))
+    return f"CREATE TEMP TABLE {render(target)} AS {render(rows)}"
 
 
 def differing_rows(work: EntityWork, seed: int, buckets: Buckets) -> tuple[exp.Query, exp.Query]:
     """Each side's rows of the differing buckets, copied once into a temp table, as queries:
     every later pass (per key, classification, samples) reads these instead of the books.
     The books' own queries when nothing differs or most buckets do (a copy saves nothing)."""
-    if not buckets.differing or len(buckets.differing) * 2 > BUCKETS:
+    if not buckets.narrows:
         return work.queries
     narrowed = []
     for side, query in enumerate(work.queries):
         target = work.temps.create(f"rows{side}")
-        rows = exp.select(f"{SOURCE}.*").from_(query.subquery(SOURCE))
-        rows = rows.where(in_differing(work.plan, side, seed, buckets))
-        try:
-            work.conn.execute(f"CREATE TEMP TABLE {render(target)} AS {render(rows)}")
-        except psycopg.Error as exc:
-            raise EntityQueryError(
-                f"{work.spec.name}: the comparison query failed: {first_line(exc)}"
-            ) from exc
+        run_statement(work, narrowing_statement(work.plan, query, side, seed, buckets, target))
         narrowed.append(exp.select("*").from_(target))
     return narrowed[0], narrowed[1]

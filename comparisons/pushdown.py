@@ -25,7 +25,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-import psycopg
 from psycopg import sql
 from sqlglot import exp
 
@@ -33,14 +32,13 @@ from comparisons.buckets import (
     Buckets,
     bucket_pass,
     differing_rows,
-    in_differing,
+    keyed,
     new_seed,
-    sign,
-    signed_hash,
+    run_statement,
+    side_rows,
 )
 from comparisons.connection import Connection
-from comparisons.errors import EntityQueryError, first_line
-from comparisons.expressions import SOURCE, json_function_sql, key_value, needs_json_function
+from comparisons.expressions import json_function_sql, needs_json_function
 from comparisons.plan import Plan
 from comparisons.qualify import catalog_call, column, render
 from comparisons.work import EntityWork, TempTables, key_alias
@@ -74,15 +72,15 @@ def run_stage1(work: EntityWork, max_detail_rows: int) -> Stage1:
     buckets = bucket_pass(work, seed)
     rows = differing_rows(work, seed, buckets)
     version = conn.info.server_version
-    _execute(work, keys_statement(plan, rows, version, temps.create("keys"), seed, buckets))
+    run_statement(work, keys_statement(plan, rows, version, temps.create("keys"), seed, buckets))
     temps.create("ids")
-    _execute(
+    run_statement(
         work,
         IDS.format(ids=temps.identifier("ids"), classified=CLASSIFIED.format(keys=temps.identifier("keys"))),
     )
     classes = _counts(conn, temps)
     temps.create("examined")
-    _execute(work, _examined_statement(plan, temps, max_detail_rows))
+    run_statement(work, _examined_statement(plan, temps, max_detail_rows))
     not_equal = sum(keys_ for keys_, _ in classes.values())
     return Stage1(
         control_rows=buckets.control_rows,
@@ -97,21 +95,11 @@ def run_stage1(work: EntityWork, max_detail_rows: int) -> Stage1:
     )
 
 
-def _side_rows(
-    plan: Plan, query: exp.Query, side: int, version: int, seed: int, buckets: Buckets
-) -> exp.Select:
-    keys = [exp.alias_(key_value(c, side), key_alias(i), quoted=True) for i, c in enumerate(plan.key)]
-    side_sign = exp.alias_(sign(side), "_sign", quoted=True)
-    digest = exp.alias_(signed_hash(plan, side, version, seed), "_h", quoted=True)
-    rows = exp.select(side_sign, *keys, digest).from_(query.subquery(SOURCE))
-    return rows.where(in_differing(plan, side, seed, buckets))
-
-
 def keys_statement(
     plan: Plan, queries: Sequence[exp.Query], version: int, target: exp.Table, seed: int, buckets: Buckets
 ) -> str:
-    """The per-key pass over the differing buckets' rows (see the module docs)."""
-    sides = [_side_rows(plan, q, side, version, seed, buckets) for side, q in enumerate(queries)]
+    """The per-key pass over ``queries``, the differing buckets' rows (see the module docs)."""
+    sides = [side_rows(plan, q, side, version, seed, keyed(plan, side)) for side, q in enumerate(queries)]
     union = exp.union(*sides, distinct=False)
     key_columns = [column(key_alias(i)) for i in range(len(plan.key))]
     rows, signs = catalog_call("count", exp.Star()), catalog_call("sum", column("_sign"))
@@ -171,10 +159,3 @@ def _examined_statement(plan: Plan, temps: TempTables, limit: int) -> sql.Compos
         ids=temps.identifier("ids"),
         limit=sql.Literal(limit),
     )
-
-
-def _execute(work: EntityWork, statement: str | sql.Composed) -> None:
-    try:
-        work.conn.execute(statement)
-    except psycopg.Error as exc:
-        raise EntityQueryError(f"{work.spec.name}: the comparison query failed: {first_line(exc)}") from exc

@@ -10,6 +10,7 @@ or which treats NULLs as not distinct. Anything else is not proven and is checke
 
 from __future__ import annotations
 
+from functools import cache
 from importlib.resources import files
 
 import psycopg
@@ -47,6 +48,11 @@ def _key_columns(query: exp.Select, plan: Plan) -> list[str] | None:
     return columns
 
 
+@cache
+def _unique_index_sql() -> str:
+    return files("comparisons").joinpath(UNIQUE_INDEX_FILE).read_text(encoding="utf-8")
+
+
 def key_is_unique(conn: Connection, query: exp.Query, plan: Plan) -> bool:
     table = _source_table(query)
     if table is None:
@@ -55,7 +61,7 @@ def key_is_unique(conn: Connection, query: exp.Query, plan: Plan) -> bool:
     columns = _key_columns(query, plan)
     if columns is None:
         return False
-    statement = files("comparisons").joinpath(UNIQUE_INDEX_FILE).read_text(encoding="utf-8")
+    statement = _unique_index_sql()
     try:
         with conn.transaction():  # a savepoint: a failure here leaves the comparison's session as it was
             row = conn.execute(statement, (table.db, table.name, columns)).fetchone()

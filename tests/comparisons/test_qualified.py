@@ -11,7 +11,7 @@ import psycopg
 import pytest
 from sqlglot import exp
 
-from comparisons.buckets import Buckets, checksums_statement
+from comparisons.buckets import Buckets, checksums_statement, narrowing_statement
 from comparisons.expressions import INVALID_JSON_PREFIX, JSON_FUNCTION, json_function_sql
 from comparisons.plan import build_plan
 from comparisons.pushdown import keys_statement
@@ -66,8 +66,10 @@ def test_the_stage1_statement_calls_only_qualified_functions(server_version: int
     sides = [side_query(entity.parsed, schema, D) for schema in ("ctl", "cnd")]
     checksums = checksums_statement(plan, sides, server_version, 7).as_string()
     buckets = Buckets(1, 1, differing=(3,))
-    statement = checksums + keys_statement(
-        plan, sides, server_version, TempTables().create("keys"), 7, buckets
+    temps = TempTables()
+    narrowing = narrowing_statement(plan, sides[0], 0, 7, buckets, temps.create("rows0"))
+    statement = (
+        checksums + narrowing + keys_statement(plan, sides, server_version, temps.create("keys"), 7, buckets)
     )
     for name in ("hash_record_extended", "hashint4extended", "hashtextextended", "get_bit", "count", "sum"):
         assert f"pg_catalog.{name}(" in statement
