@@ -51,9 +51,33 @@ def compare_entity(
     if max_detail_rows < 0:
         raise ValueError("max_detail_rows must be >= 0")
     schemas = (control_schema, candidate_schema)
-    entries = [a for a in accepted if a.entity == spec.name]
     plan, findings = _plan(conn, spec, schemas, business_date)
     work = EntityWork.of(conn, spec, plan, schemas, business_date)
+    return compare_work(
+        work,
+        findings,
+        accepted,
+        max_detail_rows=max_detail_rows,
+        today=today,
+        work_mem=work_mem,
+        key_list=key_list,
+    )
+
+
+def compare_work(
+    work: EntityWork,
+    findings: tuple[SchemaFinding, ...],
+    accepted: Sequence[AcceptedDifference],
+    *,
+    max_detail_rows: int,
+    today: date,
+    work_mem: str = DEFAULT_WORK_MEM,
+    key_list: KeySink | None = None,
+) -> EntityResult:
+    """The two stages and the accepted differences over ``work``'s queries; its temp tables
+    (the caller's too, if it made any in ``work.temps``) dropped at the end."""
+    conn, spec = work.conn, work.spec
+    entries = [a for a in accepted if a.entity == spec.name]
     with _setting(conn, "work_mem", work_mem):
         try:
             stage1 = run_stage1(work, max_detail_rows)
@@ -66,7 +90,7 @@ def compare_entity(
             work.temps.drop(conn)
     counts = _counts(stage1, exact, coverage)
     return EntityResult(
-        business_date=business_date,
+        business_date=work.business_date,
         entity=spec.name,
         verdict=verdict(counts, schema_fails=any(f.fails for f in findings)),
         key=spec.key,

@@ -31,6 +31,7 @@ from harness.cases import CaseSpec, parse_cases
 from harness.cutover.settings import CutoverSettings, parse_cutover
 from harness.errors import ConfigError
 from harness.manifest import Side, resolve_side
+from harness.servers import TRANSFERS, ServerRef, parse_server
 from harness.source_config import SourceConfig, check_keys, parse_source
 
 T = TypeVar("T")
@@ -47,11 +48,14 @@ SECTIONS = {
     "cutover",
     "report",
     "cases",
+    "compare",
 }
 REPORT_KEYS = {"invariants", "regression_factor"}
-SIDE_KEYS = {"side"}
+SIDE_KEYS = {"side", "dsn", "dsn_env"}
+COMPARE_KEYS = {"transfer"}
 RUN_KEYS = {"phase_timeout", "role_isolation", "repeat", "calibrated"}
 BUNDLED_WHERE = f"<bundled {DEFAULT_CONFIG}>"
+SERVER_SECTIONS = ("source", "control", "candidate")
 
 
 @dataclass(frozen=True)
@@ -80,6 +84,10 @@ class Config:
     invariants_title: str = "invariants"
     # the report's trend flags a date more than this many times slower than the median before it
     regression_factor: float = 1.5
+    # each part's server as the config names it (harness.servers): source, control, candidate
+    servers: dict[str, ServerRef] = field(default_factory=dict)
+    # how sides on two servers are compared ([compare] transfer): hashes or bisect
+    transfer: str = "hashes"
 
     @property
     def bundled(self) -> bool:
@@ -141,6 +149,8 @@ def parse_config(text: str, where: str, base: Path | None, queries: Traversable 
     run, report = _table(data, "run", where), _table(data, "report", where)
     check_keys(run, RUN_KEYS, where, "run.")
     check_keys(report, REPORT_KEYS, where, "report.")
+    compare = _table(data, "compare", where)
+    check_keys(compare, COMPARE_KEYS, where, "compare.")
     config = Config(
         path=where,
         text=text,
@@ -173,6 +183,8 @@ def parse_config(text: str, where: str, base: Path | None, queries: Traversable 
         cutover=parse_cutover(_table(data, "cutover", where), where),
         invariants_title=_title(report.get("invariants", "invariants"), where),
         regression_factor=_factor(report.get("regression_factor", 1.5), where),
+        servers={name: parse_server(_table(data, name, where), where, name) for name in SERVER_SECTIONS},
+        transfer=_transfer(compare.get("transfer", "hashes"), where),
     )
     _check_derived(config.entities, config.source, where)
     _check_exports(config, where)
@@ -222,6 +234,13 @@ def _tables(data: dict[str, Any], key: str, where: str) -> list[dict[str, Any]]:
     if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
         raise ConfigError(f"{where}: '{key}' must be an array of tables ([[{key}]])")
     return value
+
+
+def _transfer(value: Any, where: str) -> str:
+    if value not in TRANSFERS:
+        known = " or ".join(repr(t) for t in TRANSFERS)
+        raise ConfigError(f"{where}: 'compare.transfer' must be {known}, got {value!r}")
+    return str(value)
 
 
 def _title(value: Any, where: str) -> str:

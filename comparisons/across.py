@@ -1,0 +1,87 @@
+"""Compare one entity whose two sides are on different servers.
+
+The transfer (comparisons.transfer) settles the keys whose rows agree by digest and moves
+the other keys' rows, whole, into temp tables of the comparison's session; the same two
+stages as on one server (comparisons.entity.compare_work) then classify those rows, with
+the same tolerances, normalizers and accepted differences. The counts are the transfer's
+rows per side and its equal keys plus what the stages found among the moved rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import date
+
+from comparisons.accepted import AcceptedDifference
+from comparisons.connection import Connection
+from comparisons.entity import DEFAULT_MAX_DETAIL_ROWS, DEFAULT_WORK_MEM, compare_work
+from comparisons.keylist import KeySink
+from comparisons.plan import build_plan, query_columns
+from comparisons.qualify import render, side_query
+from comparisons.result import EntityResult, verdict
+from comparisons.schema import column_types, schema_diff
+from comparisons.spec import EntitySpec
+from comparisons.stream import Meter
+from comparisons.transfer import Settled, Transfer, transfer_rows
+from comparisons.work import EntityWork, TempTables
+
+LABELS = ("control", "candidate")
+
+
+def compare_entity_across(
+    conn: Connection,
+    sides: tuple[Connection, Connection],
+    spec: EntitySpec,
+    schemas: tuple[str, str],
+    business_date: date,
+    accepted: Sequence[AcceptedDifference],
+    *,
+    transfer: str = "hashes",
+    max_detail_rows: int = DEFAULT_MAX_DETAIL_ROWS,
+    today: date,
+    work_mem: str = DEFAULT_WORK_MEM,
+    key_list: KeySink | None = None,
+    meter: Meter | None = None,
+) -> EntityResult:
+    """Compare ``spec`` between ``schemas[0]`` on ``sides[0]`` and ``schemas[1]`` on
+    ``sides[1]``; ``conn`` is the comparison's own session (temp tables only)."""
+    queries = (
+        side_query(spec.parsed, schemas[0], business_date),
+        side_query(spec.parsed, schemas[1], business_date),
+    )
+    described = tuple(
+        query_columns(side, render(query), label, spec.name)
+        for side, query, label in zip(sides, queries, LABELS, strict=True)
+    )
+    plan = build_plan(spec, *([(c.name, c.type_code) for c in side] for side in described))
+    findings = schema_diff(spec, column_types(described[0]), column_types(described[1]))
+    temps = TempTables()
+    columns = (described[0], described[1])
+    moving = Transfer(conn, sides, plan, queries, columns, temps, spec.name, meter or Meter())
+    try:
+        settled = transfer_rows(moving, transfer)
+    except BaseException:
+        temps.drop(conn)
+        raise
+    work = EntityWork(conn, spec, plan, business_date, settled.rows, temps)
+    result = compare_work(
+        work,
+        findings,
+        accepted,
+        max_detail_rows=max_detail_rows,
+        today=today,
+        work_mem=work_mem,
+        key_list=key_list,
+    )
+    return _with_settled(result, settled, schema_fails=any(f.fails for f in findings))
+
+
+def _with_settled(result: EntityResult, settled: Settled, *, schema_fails: bool) -> EntityResult:
+    counts = replace(
+        result.counts,
+        control_rows=settled.control_rows,
+        candidate_rows=settled.candidate_rows,
+        equal=result.counts.equal + settled.equal,
+    )
+    return replace(result, counts=counts, verdict=verdict(counts, schema_fails=schema_fails))

@@ -1,0 +1,103 @@
+"""Where each part of a run lives: the ledger, the source and each side's server.
+
+By default all four are the harness's own database (embedded, or ``--dsn``). In a real
+migration the original job runs on the production server it always ran on and the rewrite
+on a new one: ``[control]`` and ``[candidate]`` then name a server each (``dsn``, or
+``dsn_env`` naming an environment variable, so that passwords stay out of config files),
+as do ``--control-dsn`` / ``--candidate-dsn``; ``[source]`` may name the server the input
+is read from (default: the control's). The ledger stays on the harness's own database.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from harness.database import Database, redact
+from harness.errors import ConfigError
+
+SERVER_KEYS = {"dsn", "dsn_env"}
+TRANSFERS = ("hashes", "bisect")
+
+
+@dataclass(frozen=True)
+class ServerRef:
+    """A server as the config names it: a DSN, or the environment variable holding one."""
+
+    dsn: str | None = None
+    env: str | None = None
+
+    def resolve(self, section: str) -> str | None:
+        """The DSN (None: the default server); a named variable that is unset is an error."""
+        if self.env is None:
+            return self.dsn
+        value = os.environ.get(self.env, "").strip()
+        if not value:
+            raise ConfigError(
+                f"'{section}.dsn_env' names the environment variable {self.env}, which is not set; "
+                f"export {self.env}=<DSN of the {section}'s server>, or remove dsn_env"
+            )
+        return value
+
+
+def parse_server(section: dict[str, Any], where: str, name: str) -> ServerRef:
+    dsn, env = section.get("dsn"), section.get("dsn_env")
+    if dsn is not None and env is not None:
+        raise ConfigError(f"{where}: '{name}' takes dsn or dsn_env, not both")
+    for key, value in (("dsn", dsn), ("dsn_env", env)):
+        if value is not None and (not isinstance(value, str) or not value.strip()):
+            raise ConfigError(f"{where}: '{name}.{key}' must be a non-empty string, got {value!r}")
+    return ServerRef(dsn.strip() if dsn else None, env.strip() if env else None)
+
+
+@dataclass(frozen=True)
+class Servers:
+    """The run's servers; a side on the ledger's server shares its Database."""
+
+    ledger: Database
+    source: Database
+    sides: tuple[Database, Database]  # control's, candidate's
+
+    @property
+    def apart(self) -> bool:
+        """The two sides on different servers: the comparison transfers hashes between them."""
+        return self.sides[0].uri != self.sides[1].uri
+
+    @property
+    def separate(self) -> bool:
+        """Anything off the harness's own database."""
+        return any(db.uri != self.ledger.uri for db in (self.source, *self.sides))
+
+    def to_dict(self) -> dict[str, str]:
+        return {
+            "ledger": self.ledger.display_uri,
+            "source": self.source.display_uri,
+            "control": self.sides[0].display_uri,
+            "candidate": self.sides[1].display_uri,
+        }
+
+
+def resolve_servers(
+    ledger: Database,
+    refs: dict[str, ServerRef],
+    control_dsn: str | None = None,
+    candidate_dsn: str | None = None,
+) -> Servers:
+    """The servers of a run: the command line's over the config's, the ledger's by default."""
+
+    def database(uri: str | None) -> Database:
+        return ledger if uri is None or uri == ledger.uri else Database(uri=uri, embedded=False)
+
+    control = database(control_dsn or refs["control"].resolve("control"))
+    candidate = database(candidate_dsn or refs["candidate"].resolve("candidate"))
+    source_uri = refs["source"].resolve("source")
+    return Servers(ledger, database(source_uri) if source_uri else control, (control, candidate))
+
+
+def describe_servers(servers: Servers) -> str:
+    """One line for the progress output: where each side runs when not all on one server."""
+    return (
+        f"control on {redact(servers.sides[0].display_uri)}, "
+        f"candidate on {redact(servers.sides[1].display_uri)}"
+    )
