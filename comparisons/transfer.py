@@ -96,8 +96,8 @@ def transfer_rows(work: Transfer, mode: str) -> Settled:
             stack.enter_context(_snapshot(side))
         buckets = _bucket_pass(work, seed) if mode == "bisect" else None
         totals = _move_digests(work, seed, buckets)
-        equal = _classify(work, totals[0])
-        rows = tuple(_fetch(work, side, seed, buckets) for side in (0, 1))
+        equal, unsettled = _classify(work, totals[0])
+        rows = tuple(_fetch(work, side, seed, buckets, unsettled) for side in (0, 1))
     control, candidate = (buckets.control_rows, buckets.candidate_rows) if buckets else totals
     settled_elsewhere = control - totals[0]  # rows of buckets whose checksums agreed: all equal
     return Settled(control, candidate, equal + settled_elsewhere, (rows[0], rows[1]))
@@ -216,8 +216,9 @@ def _definitions(names: Sequence[str], types: Sequence[str]) -> sql.Composable:
     return sql.SQL(", ").join(sql.SQL("{} {}").format(sql.Identifier(n), sql.SQL(t)) for n, t in pairs)
 
 
-def _classify(work: Transfer, control_rows: int) -> int:
-    """The unsettled keys into _diff; the keys settled equal among the rows moved."""
+def _classify(work: Transfer, control_rows: int) -> tuple[int, int]:
+    """The unsettled keys into _diff; the keys settled equal among the rows moved, and how
+    many keys are not."""
     names = _key_names(work.plan)
     diff = work.temps.identifier("diff")
     work.temps.create("diff")
@@ -225,13 +226,24 @@ def _classify(work: Transfer, control_rows: int) -> int:
         diff=diff, keys=names, h0=work.temps.identifier("h0"), h1=work.temps.identifier("h1")
     )
     _run(work, work.conn, statement)
-    unsettled = sql.SQL("SELECT COALESCE(pg_catalog.sum(n1), 0) FROM {}").format(diff)
-    (n1,) = _run(work, work.conn, unsettled).fetchone()
-    return control_rows - int(n1)
+    unsettled = sql.SQL("SELECT pg_catalog.count(*), COALESCE(pg_catalog.sum(n1), 0) FROM {}").format(diff)
+    keys, n1 = _run(work, work.conn, unsettled).fetchone()
+    return control_rows - int(n1), int(keys)
 
 
-def _fetch(work: Transfer, side: int, seed: str, buckets: Buckets | None) -> exp.Query:
+def _fetch(work: Transfer, side: int, seed: str, buckets: Buckets | None, unsettled: int) -> exp.Query:
     """The side's rows of the unsettled keys, whole, into _moved<side> of the comparison's session."""
+    temps = work.temps
+    target = temps.create(f"moved{side}")
+    described = work.columns[side]
+    columns = _definitions([c.name for c in described], _types(work.conn, [c.type_code for c in described]))
+    _run(work, work.conn, sql.SQL("CREATE TEMP TABLE {} ({})").format(sql.SQL(render(target)), columns))
+    if unsettled:
+        _fetch_rows(work, side, seed, buckets, sql.SQL(render(target)))
+    return exp.select("*").from_(target)
+
+
+def _fetch_rows(work: Transfer, side: int, seed: str, buckets: Buckets | None, target: sql.SQL) -> None:
     conn, temps = work.sides[side], work.temps
     wanted = sql.Identifier("pg_temp", temps.name(f"wanted{side}"))
     _run(work, conn, sql.SQL('CREATE TEMP TABLE {} ("_h" uuid PRIMARY KEY) ON COMMIT DROP').format(wanted))
@@ -243,13 +255,7 @@ def _fetch(work: Transfer, side: int, seed: str, buckets: Buckets | None) -> exp
     )
     _copy(work, work.conn, wanted_rows, conn, wanted)
     _run(work, conn, sql.SQL("ANALYZE {}").format(wanted))
-    target = temps.create(f"moved{side}")
-    described = work.columns[side]
-    types = _types(work.conn, [c.type_code for c in described])
-    columns = _definitions([c.name for c in described], types)
-    _run(work, work.conn, sql.SQL("CREATE TEMP TABLE {} ({})").format(sql.SQL(render(target)), columns))
-    _copy(work, conn, _fetch_statement(work, side, seed, buckets, wanted), work.conn, sql.SQL(render(target)))
-    return exp.select("*").from_(target)
+    _copy(work, conn, _fetch_statement(work, side, seed, buckets, wanted), work.conn, target)
 
 
 def _fetch_statement(

@@ -20,11 +20,11 @@ from sqlglot import exp
 import comparisons
 from comparisons.qualify import render
 from harness.config import Config
-from harness.database import Connection
 from harness.drift import DATE_ALIAS, widened_query
 from harness.isolation import SideSpace
 from harness.ledger.entries import BOOKS, Comparison
 from harness.ledger.keys import KeyRecorder
+from harness.reader import Reading
 from harness.reconcile import compare_entity
 
 
@@ -37,7 +37,7 @@ def whole_books_spec(spec: comparisons.EntitySpec) -> comparisons.EntitySpec | N
 
 
 def compare_books(
-    reader: Connection,
+    reading: Reading,
     config: Config,
     spaces: tuple[SideSpace, SideSpace],
     as_of: date,
@@ -52,6 +52,6 @@ def compare_books(
     for spec in config.entities:
         books = whole_books_spec(spec)
         if books is not None:
-            result = compare_entity(reader, config, books, spaces, as_of, max_detail_rows, books_keys)
+            result = compare_entity(reading, config, books, spaces, as_of, max_detail_rows, books_keys)
             results.append(replace(result, scope=BOOKS))
     return results

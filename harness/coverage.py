@@ -76,13 +76,20 @@ def _sql(name: str) -> str:
 
 
 def date_cells(
-    conn: Connection, config: Config, run_id: str, day: date, results: Sequence[Comparison]
+    conn: Connection,
+    config: Config,
+    run_id: str,
+    day: date,
+    results: Sequence[Comparison],
+    source: Connection | None = None,
 ) -> list[dict[str, Any]]:
-    """Every case's cells on ``day``, given the date's comparison results."""
+    """Every case's cells on ``day``, given the date's comparison results: the differing
+    keys read from the ledger (``conn``), the case queries run on the source's server."""
     mine = [r for r in results if r.business_date == day.isoformat() and not r.whole_books]
     differing = _differing_units(conn, config, run_id, day)
+    on = source or conn
     counted = {
-        case.name: _count_cells(conn, config, case, day, differing[case.lineage]) for case in config.cases
+        case.name: _count_cells(on, config, case, day, differing[case.lineage]) for case in config.cases
     }
     cells: list[dict[str, Any]] = []
     for case in config.cases:

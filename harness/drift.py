@@ -32,6 +32,7 @@ from harness.config import Config
 from harness.database import Connection, first_line
 from harness.isolation import SideSpace
 from harness.ledger.entries import Comparison
+from harness.reader import Reading
 from harness.reconcile import compare_entity
 
 DATE_ALIAS = "_harness_date"
@@ -98,7 +99,7 @@ class DriftCheck:
     seed: int = field(default_factory=lambda: secrets.randbits(62))
     dates: list[date] = field(default_factory=list)
 
-    def after(self, reader: Connection, day: date, compared: tuple[Comparison, ...] = ()) -> list[Comparison]:
+    def after(self, reading: Reading, day: date, compared: tuple[Comparison, ...] = ()) -> list[Comparison]:
         """Record ``day``'s baselines; compare again every earlier date whose rows changed.
 
         An entity that FAILED on ``day`` is not fingerprinted that day (its relations may be
@@ -111,7 +112,10 @@ class DriftCheck:
             if spec.name in failed:
                 continue
             try:
-                prints = [fingerprints(reader, spec, s.schema, self.dates, self.seed) for s in self.spaces]
+                prints = [
+                    fingerprints(conn, spec, s.schema, self.dates, self.seed)
+                    for conn, s in zip(reading.sides, self.spaces, strict=True)
+                ]
             except psycopg.Error as exc:
                 reason = f"the books drift check could not read {spec.name}: {first_line(exc)}"
                 rewritten.append(Comparison.failed(day.isoformat(), spec.name, list(spec.key), reason))
@@ -122,14 +126,14 @@ class DriftCheck:
                 now = (prints[0][earlier.isoformat()], prints[1][earlier.isoformat()])
                 key = (earlier.isoformat(), spec.name)
                 if key in self.baselines and self.baselines[key] != now:
-                    rewritten.extend(self._compare_again(reader, spec, earlier, day))
+                    rewritten.extend(self._compare_again(reading, spec, earlier, day))
                 self.baselines[key] = now
         return rewritten
 
     def _compare_again(
-        self, reader: Connection, spec: comparisons.EntitySpec, earlier: date, by: date
+        self, reading: Reading, spec: comparisons.EntitySpec, earlier: date, by: date
     ) -> list[Comparison]:
-        result = compare_entity(reader, self.config, spec, self.spaces, earlier, self.max_detail_rows)
+        result = compare_entity(reading, self.config, spec, self.spaces, earlier, self.max_detail_rows)
         if result.verdict in (Verdict.MATCH, Verdict.ACCEPTED):
             return []  # both sides rewrote it alike: the books still agree
         reason = (

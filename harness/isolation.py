@@ -19,7 +19,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from harness.database import Connection
+from harness.database import Connection, Database
 from harness.errors import IsolationError
 from harness.fingerprint import Fingerprint, fingerprint
 from harness.manifest import Side
@@ -57,18 +57,25 @@ class SideSpace:
     side: Side
     schema: str
     login: Login | None
+    # the server the side runs on (harness.servers); None: the harness's own database
+    server: Database | None = field(default=None, compare=False)
 
     @property
     def role(self) -> str | None:
         return self.login.role if self.login else None
 
+    def database(self, default: Database) -> Database:
+        return self.server or default
+
     def to_dict(self) -> dict[str, Any]:
         return {"label": self.label, "side": self.side.name, "schema": self.schema, "role": self.role}
 
 
-def side_space(run_id: str, label: str, side: Side, isolate: bool) -> SideSpace:
+def side_space(
+    run_id: str, label: str, side: Side, isolate: bool, server: Database | None = None
+) -> SideSpace:
     schema = f"run_{run_id}_{label}"
-    return SideSpace(label, side, schema, Login(f"harness_{schema}") if isolate else None)
+    return SideSpace(label, side, schema, Login(f"harness_{schema}") if isolate else None, server)
 
 
 def reader_login(run_id: str) -> Login:
@@ -166,10 +173,23 @@ def _copy_table(
         sql.SQL("INSERT INTO {} OVERRIDING SYSTEM VALUE SELECT * FROM {}{}").format(target, origin, where),
         {"dates": dates},
     )
+    finish_copy(conn, space, table, replay)
+
+
+def finish_copy(
+    conn: Connection, space: SideSpace, table: str, replay: dict[str, str], serials: list[str] | None = None
+) -> None:
+    """The copy put back as it was before processing, with sequences of its own (``serials``,
+    or the columns whose default draws from one), owned by the side."""
     _replay(conn, space, table, replay)
-    _own_sequences(conn, space, table)
+    qualified = sql.Identifier(space.schema, table)
+    if serials is None:
+        found = conn.execute(SERIAL_COLUMNS, (qualified.as_string(conn),)).fetchall()
+        serials = [str(column) for column, _default in found]
+    for column in serials:
+        _own_sequence(conn, space.schema, table, column)
     if space.role:
-        conn.execute(sql.SQL("ALTER TABLE {} OWNER TO {}").format(target, sql.Identifier(space.role)))
+        conn.execute(sql.SQL("ALTER TABLE {} OWNER TO {}").format(qualified, sql.Identifier(space.role)))
 
 
 def _replay(conn: Connection, space: SideSpace, table: str, columns: dict[str, str]) -> None:
@@ -182,23 +202,22 @@ def _replay(conn: Connection, space: SideSpace, table: str, columns: dict[str, s
     conn.execute(sql.SQL("UPDATE {} SET {}").format(sql.Identifier(space.schema, table), assignments))
 
 
-def _own_sequences(conn: Connection, space: SideSpace, table: str) -> None:
-    qualified = sql.Identifier(space.schema, table)
-    for column, _default in conn.execute(SERIAL_COLUMNS, (qualified.as_string(conn),)).fetchall():
-        sequence = sql.Identifier(space.schema, f"{table}_{column}_seq")
-        conn.execute(
-            sql.SQL("CREATE SEQUENCE {} OWNED BY {}.{}").format(sequence, qualified, sql.Identifier(column))
+def _own_sequence(conn: Connection, schema: str, table: str, column: str) -> None:
+    qualified = sql.Identifier(schema, table)
+    sequence = sql.Identifier(schema, f"{table}_{column}_seq")
+    conn.execute(
+        sql.SQL("CREATE SEQUENCE {} OWNED BY {}.{}").format(sequence, qualified, sql.Identifier(column))
+    )
+    conn.execute(
+        sql.SQL("SELECT setval({}, coalesce(max({}), 0) + 1, false) FROM {}").format(
+            sql.Literal(sequence.as_string(conn)), sql.Identifier(column), qualified
         )
-        conn.execute(
-            sql.SQL("SELECT setval({}, coalesce(max({}), 0) + 1, false) FROM {}").format(
-                sql.Literal(sequence.as_string(conn)), sql.Identifier(column), qualified
-            )
+    )
+    conn.execute(
+        sql.SQL("ALTER TABLE {} ALTER COLUMN {} SET DEFAULT nextval({})").format(
+            qualified, sql.Identifier(column), sql.Literal(sequence.as_string(conn))
         )
-        conn.execute(
-            sql.SQL("ALTER TABLE {} ALTER COLUMN {} SET DEFAULT nextval({})").format(
-                qualified, sql.Identifier(column), sql.Literal(sequence.as_string(conn))
-            )
-        )
+    )
 
 
 def check_same_input(control: dict[str, Fingerprint], candidate: dict[str, Fingerprint]) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 from harness.database import Connection
 from harness.isolation import SideSpace
 from harness.manifest import MANIFEST, Side, read_text
+from harness.servers import Servers
 
 # Every server setting not at its built-in default, as the run saw it (source 'session' ones
 # are the harness's own pins, recorded beside them).
@@ -44,6 +45,23 @@ def server_record(conn: Connection) -> dict[str, Any]:
         "server_version": str(row[1]),
         "settings": {str(name): str(value) for name, value in changed},
     }
+
+
+def server_records(servers: Servers) -> dict[str, Any]:
+    """Each part's server when any is off the harness's database (else {}): where it is,
+    without a password, its version and non-default settings."""
+    if not servers.separate:
+        return {}
+    records = {}
+    for name, database in servers.named().items():
+        with database.connect() as conn:
+            host = conn.info.host if not conn.info.host.startswith("/") else "local socket"
+            records[name] = {
+                "uri": database.display_uri,
+                "host": f"{host}:{conn.info.port}",
+                **server_record(conn),
+            }
+    return records
 
 
 def harness_commit() -> str | None:

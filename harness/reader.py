@@ -10,7 +10,9 @@ would run the side's code while the harness reads.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from importlib.resources import files
 
 from psycopg import sql
@@ -44,6 +46,38 @@ def connect_reader(database: Database, login: Login | None) -> Connection:
     conn = database.connect_as(login.role, login.password) if login else database.connect()
     conn.execute("SELECT pg_catalog.set_config('search_path', %s, false)", (PINNED_SEARCH_PATH,))
     return conn
+
+
+@dataclass(frozen=True)
+class Reading:
+    """The comparison's sessions: with both sides on one server, one reader session over
+    both schemas; with the sides apart, a reader session on each side's server and the
+    harness's own session, where the moved digests and rows are compared (comparisons.across)."""
+
+    sides: tuple[Connection, Connection]  # reading the control's, the candidate's schema
+    compare: Connection
+    transfer: str | None = None  # how the sides apart are compared; None: on one server
+
+    @property
+    def apart(self) -> bool:
+        return self.transfer is not None
+
+
+@contextmanager
+def open_reading(
+    default: Database, spaces: tuple[SideSpace, SideSpace], login: Login | None, transfer: str
+) -> Iterator[Reading]:
+    """The sessions of ``Reading`` for these sides, closed at the end."""
+    databases = [space.database(default) for space in spaces]
+    with ExitStack() as stack:
+        if databases[0].uri == databases[1].uri:
+            conn = stack.enter_context(connect_reader(databases[0], login))
+            yield Reading((conn, conn), conn)
+            return
+        control, candidate = (stack.enter_context(connect_reader(db, login)) for db in databases)
+        compare = stack.enter_context(default.connect())
+        compare.execute("SELECT pg_catalog.set_config('search_path', %s, false)", (PINNED_SEARCH_PATH,))
+        yield Reading((control, candidate), compare, transfer)
 
 
 def refused_relations(conn: Connection, space: SideSpace, tables: list[str]) -> str | None:

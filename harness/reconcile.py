@@ -17,16 +17,17 @@ import psycopg
 from psycopg import sql
 
 import comparisons
+from comparisons.across import compare_entity_across
 from comparisons.export import TABLE as EXPORT_TABLE
 from comparisons.qualify import parse_query, referenced_tables
 from comparisons.result import Verdict
 from harness import coverage
 from harness.config import Config
-from harness.database import Connection, first_line
+from harness.database import Connection, Database, first_line
 from harness.isolation import SideSpace
 from harness.ledger.entries import Comparison, DateFinished
 from harness.ledger.keys import KeyRecorder
-from harness.reader import RELATIONS, refused_relations
+from harness.reader import RELATIONS, Reading, refused_relations
 from harness.side_execution import Execution
 from harness.source import rows_on_date
 
@@ -68,9 +69,9 @@ class DateOutcome:
         return f"{self.business_date}: {counts}{tail}"
 
 
-def load_exports(admin: Connection, executions: dict[str, Execution]) -> dict[str, Execution]:
-    """Load each side's export files for the comparison (sides declaring an export only);
-    a side whose files do not load fails."""
+def load_exports(default: Database, executions: dict[str, Execution]) -> dict[str, Execution]:
+    """Load each side's export files for the comparison, on the side's server (sides
+    declaring an export only); a side whose files do not load fails."""
     loaded = {}
     for label, execution in executions.items():
         loaded[label] = execution
@@ -78,7 +79,7 @@ def load_exports(admin: Connection, executions: dict[str, Execution]) -> dict[st
         if execution.failed or execution.space.side.export is None:
             continue
         try:
-            with admin.transaction():
+            with execution.space.database(default).connect() as admin, admin.transaction():
                 _drop_export_table(admin, execution.space.schema)
                 comparisons.load_export_rows(admin, execution.space.schema, list(execution.exports))
         except (comparisons.ExportFormatError, psycopg.Error) as exc:
@@ -97,17 +98,19 @@ def _drop_export_table(admin: Connection, schema: str) -> None:
 
 
 def compare_date(
-    reader: Connection,
+    reading: Reading,
     config: Config,
     spaces: tuple[SideSpace, SideSpace],
     day: date,
     executions: dict[str, Execution],
     max_detail_rows: int,
     keys: KeyRecorder | None = None,
+    source: Connection | None = None,
 ) -> DateOutcome:
     """Every entity compared (differing keys recorded to ``keys``), then the invariants and,
-    where the keys are recorded, the coverage of the business cases."""
-    control = spaces[0]
+    where the keys are recorded, the coverage of the business cases (their queries on
+    ``source``, the source's server; default: the ledger's)."""
+    control, reader = spaces[0], reading.sides[0]
     input_rows = _input_rows(reader, config, control.schema, day)
     failures = [e for e in executions.values() if e.failed]
     invariants: tuple[dict[str, Any], ...] = ()
@@ -118,12 +121,16 @@ def compare_date(
         )
     else:
         results = tuple(
-            compare_entity(reader, config, spec, spaces, day, max_detail_rows, keys)
+            compare_entity(reading, config, spec, spaces, day, max_detail_rows, keys)
             for spec in config.entities
         )
         results = no_output(results, _inputs(reader, config, control.schema, day), input_rows or 0)
-        invariants = tuple(inv for space in spaces for inv in _invariants(reader, config, space, day))
-    cases = coverage.date_cells(keys.conn, config, keys.run_id, day, results) if keys else []
+        invariants = tuple(
+            inv
+            for side, space in zip(reading.sides, spaces, strict=True)
+            for inv in _invariants(side, config, space, day)
+        )
+    cases = coverage.date_cells(keys.conn, config, keys.run_id, day, results, source) if keys else []
     return DateOutcome(day, results, invariants, input_rows, tuple(cases))
 
 
@@ -167,7 +174,7 @@ def _inputs(reader: Connection, config: Config, schema: str, day: date) -> dict[
 
 
 def compare_entity(
-    reader: Connection,
+    reading: Reading,
     config: Config,
     spec: comparisons.EntitySpec,
     spaces: tuple[SideSpace, SideSpace],
@@ -177,12 +184,12 @@ def compare_entity(
 ) -> Comparison:
     """One entity's result; its differing keys recorded to ``keys`` (not recorded without)."""
     started = time.perf_counter()
-    result = _compare_entity(reader, config, spec, spaces, day, max_detail_rows, keys)
+    result = _compare_entity(reading, config, spec, spaces, day, max_detail_rows, keys)
     return replace(result, seconds=time.perf_counter() - started)
 
 
 def _compare_entity(
-    reader: Connection,
+    reading: Reading,
     config: Config,
     spec: comparisons.EntitySpec,
     spaces: tuple[SideSpace, SideSpace],
@@ -190,23 +197,13 @@ def _compare_entity(
     max_detail_rows: int,
     keys: KeyRecorder | None = None,
 ) -> Comparison:
-    control, candidate = spaces
     tables = referenced_tables(spec.parsed)
-    refused = next((r for s in spaces if (r := refused_relations(reader, s, tables))), None)
+    pairs = zip(reading.sides, spaces, strict=True)
+    refused = next((r for conn, s in pairs if (r := refused_relations(conn, s, tables))), None)
     if refused:
         return Comparison.failed(day.isoformat(), spec.name, list(spec.key), f"side failed: {refused}")
     try:
-        result = comparisons.compare_entity(
-            reader,
-            spec,
-            control.schema,
-            candidate.schema,
-            day,
-            config.accepted_differences,
-            max_detail_rows=max_detail_rows,
-            today=date.today(),
-            key_list=keys.sink(spec.name, len(spec.key), day) if keys else None,
-        )
+        result = _entity_result(reading, config, spec, spaces, day, max_detail_rows, keys)
     except (comparisons.ComparisonError, psycopg.Error) as exc:
         # The comparison itself could not run (a spec query fails on these sides' tables):
         # recorded as FAILED with the reason, never counted as a pass.
@@ -214,6 +211,44 @@ def _compare_entity(
         return Comparison.failed(day.isoformat(), spec.name, list(spec.key), f"comparison failed: {reason}")
     recorded = keys.recorded.pop((spec.name, day.isoformat()), None) if keys else None
     return Comparison.from_body({**result.to_dict(), "key_list": recorded})
+
+
+def _entity_result(
+    reading: Reading,
+    config: Config,
+    spec: comparisons.EntitySpec,
+    spaces: tuple[SideSpace, SideSpace],
+    day: date,
+    max_detail_rows: int,
+    keys: KeyRecorder | None,
+) -> comparisons.EntityResult:
+    """On one server, or across two (comparisons.across) when the sides are apart."""
+    sink = keys.sink(spec.name, len(spec.key), day) if keys else None
+    schemas = (spaces[0].schema, spaces[1].schema)
+    accepted, today = config.accepted_differences, date.today()
+    if reading.transfer is not None:
+        return compare_entity_across(
+            reading.compare,
+            reading.sides,
+            spec,
+            schemas,
+            day,
+            accepted,
+            transfer=reading.transfer,
+            max_detail_rows=max_detail_rows,
+            today=today,
+            key_list=sink,
+        )
+    return comparisons.compare_entity(
+        reading.compare,
+        spec,
+        *schemas,
+        day,
+        accepted,
+        max_detail_rows=max_detail_rows,
+        today=today,
+        key_list=sink,
+    )
 
 
 def _invariants(reader: Connection, config: Config, space: SideSpace, day: date) -> list[dict[str, Any]]:

@@ -33,6 +33,8 @@ class RunRequest:
     yes: bool = False
     repeat: int | None = None  # timed executions of each side per date (None: the config's)
     plans: bool = False  # capture both sides' phase plans on the first date (harness.plans)
+    control_dsn: str | None = None  # the control's server (None: the config's, else the harness's)
+    candidate_dsn: str | None = None
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,8 @@ class RunPlan:
     max_detail_rows: int
     repeat: int = 1
     plans: bool = False
+    control_dsn: str | None = None
+    candidate_dsn: str | None = None
 
     @classmethod
     def resolve(cls, config: Config, request: RunRequest) -> RunPlan:
@@ -69,6 +73,8 @@ class RunPlan:
             max_detail_rows=request.max_detail_rows,
             repeat=request.repeat if request.repeat is not None else config.repeat,
             plans=request.plans,
+            control_dsn=request.control_dsn,
+            candidate_dsn=request.candidate_dsn,
         )
 
     def out_for(self, run_id: str) -> Path:

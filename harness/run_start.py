@@ -15,8 +15,8 @@ from harness.calibration_evidence import ignore_evidence
 from harness.config import Config
 from harness.coverage import check_cases
 from harness.database import SESSION_SETTINGS, Connection, Database, redact
-from harness.errors import InvalidInput, IsolationError, RunNotFound
-from harness.fingerprint import fingerprint
+from harness.errors import DatabaseUnavailable, InvalidInput, IsolationError, RunNotFound
+from harness.fingerprint import Fingerprint, fingerprint
 from harness.isolation import (
     Login,
     SideSpace,
@@ -34,10 +34,19 @@ from harness.ledger.entries import RunResumed, RunStarted, RunStatus
 from harness.ledger.runs import read_run
 from harness.method import method_of
 from harness.progress import Progress
-from harness.provenance import current_user, harness_commit, server_record, side_record, sql_sha256
+from harness.provenance import (
+    current_user,
+    harness_commit,
+    server_record,
+    server_records,
+    side_record,
+    sql_sha256,
+)
 from harness.run_plan import RunPlan
+from harness.servers import Servers, check_servers, describe_servers, resolve_servers
 from harness.side_execution import SideSession
 from harness.source import dates_present
+from harness.source_copy import copy_source_across
 
 
 @dataclass
@@ -47,6 +56,7 @@ class RunState:
     spaces: tuple[SideSpace, SideSpace]
     reader: Login | None
     out_dir: Path
+    servers: Servers
     done: set[date] = field(default_factory=set)
     books_seconds: float = 0.0  # the whole-books comparison after the last date
     plans_taken: bool = False  # the phases' query plans were captured (--plans: once a run)
@@ -62,32 +72,39 @@ class RunStart:
 
     def begin(self, conn: Connection, plan: RunPlan) -> RunState:
         """A new run isolated and recorded, or the resumed one rebuilt."""
-        return self._resume(conn, plan) if plan.resume else self._start(conn, plan)
+        servers = resolve_servers(self.database, self.config.servers, plan.control_dsn, plan.candidate_dsn)
+        check_servers(servers, bool(self.config.source.opening))
+        return self._resume(conn, plan, servers) if plan.resume else self._start(conn, plan, servers)
 
-    def _start(self, conn: Connection, plan: RunPlan) -> RunState:
-        self._check_dates(conn, plan.dates)
-        check_cases(conn, self.config, plan.dates[0])
+    def _start(self, conn: Connection, plan: RunPlan, servers: Servers) -> RunState:
+        with servers.source.connect() as source:
+            self._check_dates(source, plan.dates)
+            check_cases(source, self.config, plan.dates[0])
         calibration = ignore_evidence(conn, self.config)
         run_id = new_run_id()
-        state = self._state(conn, run_id, plan.dates, plan, plan.out_for(run_id))
+        state = self._state(run_id, plan.dates, plan, plan.out_for(run_id), servers)
         started = time.perf_counter()
         inputs = self.isolate(conn, state, plan)
         record = self._started(conn, state, plan, inputs, time.perf_counter() - started, calibration)
         ledger.append(conn, run_id, record)
-        self.progress.line(f"run {run_id}: {len(plan.dates)} date(s), {self._pair()}")
+        where = f" ({describe_servers(servers)})" if servers.apart else ""
+        self.progress.line(f"run {run_id}: {len(plan.dates)} date(s), {self._pair()}{where}")
         return state
 
     def _state(
-        self, conn: Connection, run_id: str, dates: tuple[date, ...], plan: RunPlan, out: Path
+        self, run_id: str, dates: tuple[date, ...], plan: RunPlan, out: Path, servers: Servers
     ) -> RunState:
         if plan.role_isolation:
-            check_role_privilege(conn)
+            for database in servers.side_servers():
+                with database.connect() as conn:
+                    check_role_privilege(conn)
         (c_label, c_side), (k_label, k_side) = self.config.sides()
         spaces = (
-            side_space(run_id, c_label, c_side, plan.role_isolation),
-            side_space(run_id, k_label, k_side, plan.role_isolation),
+            side_space(run_id, c_label, c_side, plan.role_isolation, servers.sides[0]),
+            side_space(run_id, k_label, k_side, plan.role_isolation, servers.sides[1]),
         )
-        return RunState(run_id, dates, spaces, reader_login(run_id) if plan.role_isolation else None, out)
+        reader = reader_login(run_id) if plan.role_isolation else None
+        return RunState(run_id, dates, spaces, reader, out, servers)
 
     def _pair(self) -> str:
         return f"{self.config.control.name} (control) vs {self.config.candidate.name} (candidate)"
@@ -114,22 +131,32 @@ class RunStart:
         try:
             return self._isolate(conn, state, plan)
         except BaseException:
-            drop_run_objects(conn, state)
+            drop_run_objects(self.database, state)
             raise
 
     def _isolate(self, conn: Connection, state: RunState, plan: RunPlan) -> dict[str, Any]:
         prints = []
         for space in state.spaces:
             self.progress.status(f"isolating {space.label} ({space.side.name}) in schema {space.schema}")
-            create_space(conn, space)
-            prints.append(copy_source(conn, space, self.config.source, list(state.dates)))
-            SideSession(self.database, space, plan.phase_timeout).install()
+            with space.database(self.database).connect() as side:
+                create_space(side, space)
+                prints.append(self._copy_source(side, space, state))
+            SideSession(space.database(self.database), space, plan.phase_timeout).install()
         check_same_input(prints[0], prints[1])
         opened = self._open_books(conn, state, plan)
         if state.reader:
-            with conn.transaction():
-                create_login(conn, state.reader)
+            for database in state.servers.side_servers():
+                with database.connect() as side, side.transaction():
+                    create_login(side, state.reader)
         return {**{table: printed.to_dict() for table, printed in prints[0].items()}, **opened}
+
+    def _copy_source(self, side: Connection, space: SideSpace, state: RunState) -> dict[str, Fingerprint]:
+        """The run's input into the side's schema: within one server, or streamed across."""
+        dates = list(state.dates)
+        if state.servers.source.uri == space.database(self.database).uri:
+            return copy_source(side, space, self.config.source, dates)
+        with state.servers.source.connect() as source:
+            return copy_source_across(source, side, space, self.config.source, dates)
 
     def _open_books(self, conn: Connection, state: RunState, plan: RunPlan) -> dict[str, Any]:
         """Each side's opening state (``[source] opening``), identical on both, fingerprinted."""
@@ -171,6 +198,7 @@ class RunStart:
                 "query_files": self.config.query_files,
             },
             sides={space.label: side_record(space) for space in state.spaces},
+            servers=server_records(state.servers),
             isolation={
                 "roles": state.reader is not None,
                 "reader": state.reader.role if state.reader else None,
@@ -204,7 +232,7 @@ class RunStart:
                     "a resumed run must run what it started with: start a new run instead"
                 )
 
-    def _resume(self, conn: Connection, plan: RunPlan) -> RunState:
+    def _resume(self, conn: Connection, plan: RunPlan, servers: Servers) -> RunState:
         run_id = str(plan.resume)
         try:
             record = read_run(conn, run_id)
@@ -215,11 +243,11 @@ class RunStart:
         self._same_as_started(record.started)
         dates = tuple(date.fromisoformat(d) for d in record.started.dates)
         out = plan.out_dir or Path(record.started.out_dir or plan.out_for(run_id))  # --out wins
-        state = self._state(conn, run_id, dates, plan, out)
+        state = self._state(run_id, dates, plan, out, servers)
         state.done = {date.fromisoformat(d.business_date) for d in record.dates}
-        drop_run_objects(conn, state)
+        drop_run_objects(self.database, state)
         if self.isolate(conn, state, plan) != record.started.input_fingerprints:
-            drop_run_objects(conn, state)
+            drop_run_objects(self.database, state)
             raise InvalidInput(f"the source changed since run {run_id} started; start a new run instead")
         ledger.append(conn, run_id, RunResumed(resumed_at=datetime.now(UTC).isoformat()))
         self.progress.line(
@@ -233,9 +261,26 @@ def source_fingerprints(conn: Connection, config: Config) -> dict[str, Any]:
     return {t: fingerprint(conn, source.schema, t).to_dict() for t in source.tables}
 
 
-def drop_run_objects(conn: Connection, state: RunState) -> None:
-    """The run's schemas and roles, dropped (missing ones are fine)."""
+def drop_run_objects(default: Database, state: RunState) -> str | None:
+    """The run's schemas and roles on every server, dropped (missing ones are fine); what
+    could not be dropped because its server is unreachable, or None."""
+    unreachable = []
     for space in state.spaces:
-        drop_space(conn, space)
+        database = space.database(default)
+        try:
+            with database.connect() as conn:
+                drop_space(conn, space)
+        except DatabaseUnavailable:
+            unreachable.append(f"schema {space.schema} on {database.display_uri}")
     if state.reader:
-        drop_login(conn, state.reader.role)
+        for database in state.servers.side_servers():
+            try:
+                with database.connect() as conn:
+                    drop_login(conn, state.reader.role)
+            except DatabaseUnavailable:
+                unreachable.append(f"role {state.reader.role} on {database.display_uri}")
+    if not unreachable:
+        return None
+    return (
+        f"could not drop {', '.join(unreachable)} (server unreachable); 'harness db clean' there drops them"
+    )

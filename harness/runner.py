@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
@@ -36,7 +38,7 @@ from harness.ledger.runs import RunRecord
 from harness.orphans import find_orphans
 from harness.plans import capture_plans
 from harness.progress import Progress
-from harness.reader import connect_reader, grant_reader
+from harness.reader import Reading, grant_reader, open_reading
 from harness.reconcile import DateOutcome, compare_date, load_exports
 from harness.run_plan import RunPlan, RunRequest
 from harness.run_start import RunStart, RunState, drop_run_objects, source_fingerprints
@@ -76,36 +78,57 @@ class Runner:
 
     # ---- dates -----------------------------------------------------------------------------
     def _process_dates(self, conn: Connection, state: RunState, plan: RunPlan) -> None:
-        sessions = tuple(SideSession(self.database, s, plan.phase_timeout) for s in state.spaces)
+        sessions = tuple(SideSession(s.database(self.database), s, plan.phase_timeout) for s in state.spaces)
         drift = DriftCheck(self.config, state.spaces, plan.max_detail_rows)
-        with connect_reader(self.database, state.reader) as reader:
+        with (
+            open_reading(self.database, state.spaces, state.reader, self.config.transfer) as reading,
+            self._source(conn, state) as source,
+        ):
             for day in state.dates:
                 if day in state.done:
-                    self._replay(conn, reader, sessions, state, day, plan)
-                    drift.after(reader, day)  # its baselines only: what it found is recorded
+                    self._replay(reading, sessions, state, day, plan)
+                    drift.after(reading, day)  # its baselines only: what it found is recorded
                     continue
                 executions = self._execute_both(sessions, state, day, plan)
                 started = time.perf_counter()
-                executions = load_exports(conn, executions)
-                grant_reader(conn, state.reader, state.spaces)
+                executions = self._ready_for_reading(state, executions)
                 keys = KeyRecorder(conn, state.run_id)  # each entity's differing keys, to the ledger db
                 outcome = compare_date(
-                    reader, self.config, state.spaces, day, executions, plan.max_detail_rows, keys
+                    reading, self.config, state.spaces, day, executions, plan.max_detail_rows, keys, source
                 )
                 checked = time.perf_counter()
-                outcome = outcome.with_rewritten(drift.after(reader, day, outcome.results))
+                outcome = outcome.with_rewritten(drift.after(reading, day, outcome.results))
                 seconds = (time.perf_counter() - started, time.perf_counter() - checked)
                 self._record(conn, state, executions, outcome, seconds)
                 state.done.add(day)
                 self.progress.line(outcome.progress_line())
-            self._compare_books(conn, reader, state, plan)
+            self._compare_books(conn, reading, state, plan)
 
-    def _compare_books(self, conn: Connection, reader: Connection, state: RunState, plan: RunPlan) -> None:
+    @contextmanager
+    def _source(self, conn: Connection, state: RunState) -> Iterator[Connection]:
+        """A session on the source's server (the case queries read it): the ledger's own
+        connection when the source is there."""
+        if state.servers.source.uri == self.database.uri:
+            yield conn
+            return
+        with state.servers.source.connect() as source:
+            yield source
+
+    def _ready_for_reading(self, state: RunState, executions: dict[str, Execution]) -> dict[str, Execution]:
+        """The date's exports loaded and the reader granted the tables the sides made, on
+        each side's server."""
+        executions = load_exports(self.database, executions)
+        for space in state.spaces:
+            with space.database(self.database).connect() as admin:
+                grant_reader(admin, state.reader, [space])
+        return executions
+
+    def _compare_books(self, conn: Connection, reading: Reading, state: RunState, plan: RunPlan) -> None:
         """The whole books as the run left them, once the last date is recorded (harness.books)."""
         self.progress.status("whole books: comparing every entity over all its rows")
         started = time.perf_counter()
         books = compare_books(
-            reader,
+            reading,
             self.config,
             state.spaces,
             state.dates[-1],
@@ -120,8 +143,7 @@ class Runner:
 
     def _replay(
         self,
-        conn: Connection,
-        reader: Connection,
+        reading: Reading,
         sessions: tuple[SideSession, ...],
         state: RunState,
         day: date,
@@ -130,9 +152,8 @@ class Runner:
         """A recorded date processed again on resume, and compared again: a replay that no
         longer matches (a nondeterministic or resume-aware side) is recorded REWRITTEN."""
         self.progress.status(f"{day}: replaying (already recorded)")
-        executions = load_exports(conn, self._execute_both(sessions, state, day, plan))
-        grant_reader(conn, state.reader, state.spaces)
-        outcome = compare_date(reader, self.config, state.spaces, day, executions, plan.max_detail_rows)
+        executions = self._ready_for_reading(state, self._execute_both(sessions, state, day, plan))
+        outcome = compare_date(reading, self.config, state.spaces, day, executions, plan.max_detail_rows)
         changed = [
             replace(
                 r,
@@ -143,7 +164,8 @@ class Runner:
             if r.verdict not in (Verdict.MATCH, Verdict.ACCEPTED)
         ]
         if changed:
-            ledger.append_all(conn, state.run_id, changed)
+            with self.database.connect() as conn:
+                ledger.append_all(conn, state.run_id, changed)
             self.progress.line(f"{day}: the replay on resume no longer matches: {len(changed)} REWRITTEN")
 
     def _record(
@@ -202,7 +224,7 @@ class Runner:
         for session in sessions:
             self.progress.status(f"{day} {session.space.label} ({session.space.side.name}): query plans")
             found[session.space.label] = capture_plans(
-                self.database, session.space, day, limit=session.limit
+                session.space.database(self.database), session.space, day, limit=session.limit
             ).to_dict()
         return found
 
@@ -243,8 +265,8 @@ class Runner:
             if plan.keep_schemas and plan.announce_kept:
                 names = ", ".join(s.schema for s in state.spaces)
                 self.progress.line(f"kept schemas {names} (--keep-schemas)")
-            elif not plan.keep_schemas:
-                drop_run_objects(conn, state)
+            elif not plan.keep_schemas and (left := drop_run_objects(self.database, state)):
+                self.progress.line(f"note: {left}")
 
 
 def _with_repeats(

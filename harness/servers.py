@@ -14,8 +14,8 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-from harness.database import Database, redact
-from harness.errors import ConfigError
+from harness.database import Database, first_line, redact
+from harness.errors import ConfigError, DatabaseUnavailable, InvalidInput
 
 SERVER_KEYS = {"dsn", "dsn_env"}
 TRANSFERS = ("hashes", "bisect")
@@ -69,13 +69,12 @@ class Servers:
         """Anything off the harness's own database."""
         return any(db.uri != self.ledger.uri for db in (self.source, *self.sides))
 
-    def to_dict(self) -> dict[str, str]:
-        return {
-            "ledger": self.ledger.display_uri,
-            "source": self.source.display_uri,
-            "control": self.sides[0].display_uri,
-            "candidate": self.sides[1].display_uri,
-        }
+    def side_servers(self) -> tuple[Database, ...]:
+        """Each server a side runs on, once."""
+        return self.sides if self.apart else self.sides[:1]
+
+    def named(self) -> dict[str, Database]:
+        return {"source": self.source, "control": self.sides[0], "candidate": self.sides[1]}
 
 
 def resolve_servers(
@@ -101,3 +100,24 @@ def describe_servers(servers: Servers) -> str:
         f"control on {redact(servers.sides[0].display_uri)}, "
         f"candidate on {redact(servers.sides[1].display_uri)}"
     )
+
+
+def check_servers(servers: Servers, opening: bool) -> None:
+    """Every server off the harness's own database reachable, before anything is created."""
+    if opening and servers.separate:
+        raise InvalidInput(
+            "[source] opening copies books within one server; with a side or the source on another "
+            "server it is not supported yet: run those sides on the harness's database, or drop opening"
+        )
+    for name, database in servers.named().items():
+        if database.uri == servers.ledger.uri:
+            continue
+        try:
+            database.connect().close()
+        except DatabaseUnavailable as exc:
+            reason = exc.__cause__ if exc.__cause__ is not None else exc
+            flag = f"--{name}-dsn or " if name != "source" else ""
+            raise DatabaseUnavailable(
+                f"cannot reach the {name}'s server {database.display_uri}: {first_line(reason)}; "
+                f"check {flag}[{name}] dsn / dsn_env in the config"
+            ) from exc

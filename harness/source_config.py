@@ -7,7 +7,16 @@ from typing import Any
 
 from harness.errors import ConfigError
 
-SOURCE_KEYS = {"schema", "reference_tables", "date_scoped_tables", "replay", "opening", "unit", "dsn", "dsn_env"}
+SOURCE_KEYS = {
+    "schema",
+    "reference_tables",
+    "date_scoped_tables",
+    "replay",
+    "opening",
+    "unit",
+    "dsn",
+    "dsn_env",
+}
 UNIT_KEYS = {"table", "label"}
 OPENING_KEYS = {"table", "from_schema", "date_column"}
 

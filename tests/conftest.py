@@ -26,6 +26,7 @@ from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
 from harness.database import Database, connect, start_embedded, stop_embedded
+from tests.servers import Server, start_pg15
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,26 @@ def db(server_uri: str) -> Iterator[TestDatabase]:
         admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     yield TestDatabase(uri=make_conninfo(server_uri, dbname=name), name=name)
     with connect(server_uri) as admin:
+        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        drop_run_roles(admin, name)
+
+
+@pytest.fixture(scope="session")
+def pg15() -> Iterator[Server]:
+    """A PostgreSQL 15 server of the session's own (tests.servers), beside the main one."""
+    server = start_pg15()
+    yield server
+    server.remove()
+
+
+@pytest.fixture
+def pg15_db(pg15: Server) -> Iterator[TestDatabase]:
+    """A fresh, empty database on the PostgreSQL 15 server; dropped after the test."""
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    with connect(pg15.uri()) as admin:
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    yield TestDatabase(uri=pg15.uri(name), name=name)
+    with connect(pg15.uri()) as admin:
         admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
         drop_run_roles(admin, name)
 

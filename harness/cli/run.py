@@ -21,6 +21,7 @@ from harness.progress import Progress
 from harness.run_plan import RunRequest
 from harness.run_start import RunState
 from harness.runner import Runner
+from harness.servers import resolve_servers
 from harness.source import source_exists
 from harness.synthetic.loader import seed
 
@@ -39,6 +40,18 @@ DEMO_REPEAT = 3  # the demo shows spreads and intervals: a few samples a side, n
 @click.option("--dates", help="Comma-separated business dates, instead of --from/--to.")
 @config_option
 @dsn_option
+@click.option(
+    "--control-dsn",
+    envvar="HARNESS_CONTROL_DSN",
+    metavar="DSN",
+    help="The control's server, if not the harness's (also HARNESS_CONTROL_DSN; [control] dsn).",
+)
+@click.option(
+    "--candidate-dsn",
+    envvar="HARNESS_CANDIDATE_DSN",
+    metavar="DSN",
+    help="The candidate's server, if not the harness's (also HARNESS_CANDIDATE_DSN; [candidate] dsn).",
+)
 @click.option(
     "--out", "out_dir", type=click.Path(path_type=Path), help="Report directory [./harness-report/RUN]."
 )
@@ -86,6 +99,8 @@ def run_command(
     dates: str | None,
     config_path: Path | None,
     dsn: str | None,
+    control_dsn: str | None,
+    candidate_dsn: str | None,
     out_dir: Path | None,
     keep_schemas: bool,
     concurrent: bool,
@@ -108,12 +123,15 @@ def run_command(
     Example:
       harness run --demo
       harness run --dates 2024-03-01,2024-03-04 --config my-pair.toml --repeat 5 --plans
+      harness run --demo --control-dsn postgresql://harness@old-prod/books
     """
     business_dates = _dates(first, last, dates, demo, resume)
     config, progress = use_config(config_path), Progress(quiet=quiet)
     with open_database(dsn) as database:
         if demo:
-            _seed_demo(database, config, progress)
+            _seed_demo(
+                resolve_servers(database, config.servers, control_dsn, candidate_dsn).source, config, progress
+            )
         request = RunRequest(
             dates=business_dates,
             out_dir=out_dir,
@@ -127,6 +145,8 @@ def run_command(
             yes=yes,
             repeat=DEMO_REPEAT if demo and repeat is None else repeat,
             plans=plans or demo,
+            control_dsn=control_dsn,
+            candidate_dsn=candidate_dsn,
         )
         state = Runner(database, config, progress).run(request)
         return _publish(database, state, metrics_path)

@@ -156,11 +156,11 @@ class Cutover:
 
     def _drop(self, conn: Connection, state: RunState) -> None:
         try:
-            drop_run_objects(conn, state)
+            left = drop_run_objects(self.database, state)
         except psycopg.Error as exc:  # the date's outcome stands; only the clean-up failed
-            self.progress.line(
-                f"note: the run's schemas were not dropped ({first_line(exc)}); harness db clean"
-            )
+            left = f"the run's schemas were not dropped ({first_line(exc)}); harness db clean"
+        if left:
+            self.progress.line(f"note: {left}")
 
     # ---- after the run -----------------------------------------------------------------------
     def _publish(self, conn: Connection, state: RunState, day: date) -> CutoverResult:

@@ -103,6 +103,8 @@ class RunStarted(Record):
     unit: dict[str, str] | None = None
     invariants_title: str = "invariants"
     method: dict[str, Any] = field(default_factory=dict)  # harness.method; empty before version 3
+    # source/control/candidate -> where and what each server is, when not all on the ledger's
+    servers: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -184,7 +184,7 @@ def test_stages_agree_with_brute_force(
             conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
-ENTRIES = accepted(
+ENTITIES_ACCEPTED = ENTRIES = accepted(
     {"id": "name-y", "entity": "t", "columns": ["name"], "where": "candidate.name = 'y'"},
     {"id": "key-b2", "entity": "t", "columns": ["*"], "keys": [["b", "2"]]},
     {
