@@ -46,6 +46,7 @@ from comparisons.uniqueness import key_is_unique
 from comparisons.work import TempTables, key_alias
 
 DIGEST = "_harness_h"
+UNBOUNDED = {1042: "pg_catalog.bpchar", 1560: "pg_catalog.varbit"}
 TYPE_NAMES = (
     "SELECT pg_catalog.format_type(t, NULL) "
     "FROM pg_catalog.unnest(%s::oid[]) WITH ORDINALITY AS u (t, i) ORDER BY i"
@@ -205,9 +206,10 @@ def _copy(
 
 
 def _types(conn: Connection, oids: Sequence[int]) -> list[str]:
-    """The comparison server's names of these built-in types (OIDs agree across versions)."""
+    """The comparison server's names of these built-in types (OIDs agree across versions),
+    without a length: character and bit would mean character(1) and bit(1)."""
     rows = conn.execute(TYPE_NAMES, (list(oids),)).fetchall()
-    return [str(r[0]) for r in rows]
+    return [UNBOUNDED.get(oid, str(r[0])) for oid, r in zip(oids, rows, strict=True)]
 
 
 def _definitions(names: Sequence[str], types: Sequence[str]) -> sql.Composable:

@@ -204,7 +204,7 @@ class RunStart:
                 "reader": state.reader.role if state.reader else None,
             },
             input_fingerprints=inputs,
-            source_fingerprints=source_fingerprints(conn, self.config),
+            source_fingerprints=source_fingerprints(state.servers.source, self.config),
             server=server_record(conn),
             settings=dict(SESSION_SETTINGS),
             options=plan.options(),
@@ -256,9 +256,11 @@ class RunStart:
         return state
 
 
-def source_fingerprints(conn: Connection, config: Config) -> dict[str, Any]:
+def source_fingerprints(server: Database, config: Config) -> dict[str, Any]:
+    """The source tables as they stand on the source's server."""
     source = config.source
-    return {t: fingerprint(conn, source.schema, t).to_dict() for t in source.tables}
+    with server.connect() as conn:
+        return {t: fingerprint(conn, source.schema, t).to_dict() for t in source.tables}
 
 
 def drop_run_objects(default: Database, state: RunState) -> str | None:

@@ -16,9 +16,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
@@ -30,7 +28,7 @@ from harness.books import compare_books
 from harness.config import Config
 from harness.database import Connection, Database, redact
 from harness.drift import DriftCheck
-from harness.errors import SideFailed
+from harness.errors import DatabaseUnavailable, SideFailed
 from harness.execution import ProcessResult
 from harness.ledger.entries import Comparison, RunFinished, RunStatus
 from harness.ledger.keys import KeyRecorder
@@ -42,6 +40,7 @@ from harness.reader import Reading, grant_reader, open_reading
 from harness.reconcile import DateOutcome, compare_date, load_exports
 from harness.run_plan import RunPlan, RunRequest
 from harness.run_start import RunStart, RunState, drop_run_objects, source_fingerprints
+from harness.servers import source_session
 from harness.side_execution import Execution, SideSession
 
 __all__ = ["RunRequest", "RunState", "Runner"]
@@ -82,7 +81,7 @@ class Runner:
         drift = DriftCheck(self.config, state.spaces, plan.max_detail_rows)
         with (
             open_reading(self.database, state.spaces, state.reader, self.config.transfer) as reading,
-            self._source(conn, state) as source,
+            source_session(state.servers, conn) as source,
         ):
             for day in state.dates:
                 if day in state.done:
@@ -103,16 +102,6 @@ class Runner:
                 state.done.add(day)
                 self.progress.line(outcome.progress_line())
             self._compare_books(conn, reading, state, plan)
-
-    @contextmanager
-    def _source(self, conn: Connection, state: RunState) -> Iterator[Connection]:
-        """A session on the source's server (the case queries read it): the ledger's own
-        connection when the source is there."""
-        if state.servers.source.uri == self.database.uri:
-            yield conn
-            return
-        with state.servers.source.connect() as source:
-            yield source
 
     def _ready_for_reading(self, state: RunState, executions: dict[str, Execution]) -> dict[str, Execution]:
         """The date's exports loaded and the reader granted the tables the sides made, on
@@ -248,6 +237,14 @@ class Runner:
         return {label: tuple(found) for label, found in samples.items()}, failures
 
     # ---- finish ----------------------------------------------------------------------------
+    def _source_after(self, state: RunState) -> dict[str, Any]:
+        """The source as the run leaves it; {} when its server cannot be reached (the run's
+        end is recorded all the same, and the report shows no 'after')."""
+        try:
+            return source_fingerprints(state.servers.source, self.config)
+        except DatabaseUnavailable:
+            return {}
+
     def _finish(self, state: RunState, plan: RunPlan, status: RunStatus, error: str | None = None) -> None:
         # A fresh connection: after Ctrl-C or an error the run's own one may be unusable.
         with self.database.connect() as conn:
@@ -256,7 +253,7 @@ class Runner:
                 status=status,
                 finished_at=datetime.now(UTC).isoformat(),
                 dates_recorded=len(state.done),
-                source_fingerprints=source_fingerprints(conn, self.config),
+                source_fingerprints=self._source_after(state),
                 accepted_differences=_accepted(self.config, record.comparisons),
                 error=error,
                 books_seconds=state.books_seconds,

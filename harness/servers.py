@@ -11,10 +11,12 @@ is read from (default: the control's). The ledger stays on the harness's own dat
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from harness.database import Database, first_line, redact
+from harness.database import Connection, Database, first_line, redact
 from harness.errors import ConfigError, DatabaseUnavailable, InvalidInput
 
 SERVER_KEYS = {"dsn", "dsn_env"}
@@ -121,3 +123,14 @@ def check_servers(servers: Servers, opening: bool) -> None:
                 f"cannot reach the {name}'s server {database.display_uri}: {first_line(reason)}; "
                 f"check {flag}[{name}] dsn / dsn_env in the config"
             ) from exc
+
+
+@contextmanager
+def source_session(servers: Servers, ledger: Connection) -> Iterator[Connection]:
+    """A session on the source's server (the case queries read it): the ledger's own
+    connection when the source is there."""
+    if servers.source.uri == servers.ledger.uri:
+        yield ledger
+        return
+    with servers.source.connect() as source:
+        yield source

@@ -166,3 +166,13 @@ def _digests(conn: Conn, entity: EntitySpec) -> list[tuple[str, str]]:
     digest = render(row_md5(plan, 0, version, "seed"))
     statement = f"SELECT s.k, {digest} FROM ({render(query)}) AS s"
     return sorted((str(k), str(h)) for k, h in conn.execute(statement.encode()).fetchall())
+
+
+def test_fixed_width_columns_are_moved_at_their_width(servers: TwoServers) -> None:
+    table = "CREATE TABLE t (k1 text, k2 int, amount numeric, name char(3), meta bit(4))"
+    servers.load([("a", 1, 1, "ab", "1010"), ("b", 2, 2, "xyz", "0001")], [("a", 1, 1, "abc", "1010")], table)
+    entity = spec(name="t", query="SELECT * FROM t", key=["k1", "k2"])
+    one = servers.one_server(entity)
+    assert (one.counts.different, one.counts.control_only) == (1, 1)
+    for mode in MODES:
+        _same(one, servers.across(entity, mode))

@@ -72,14 +72,18 @@ def verdicts(doc: dict[str, Any]) -> dict[tuple[str, str], str]:
     return {(c["business_date"], c["entity"]): c["verdict"] for c in doc["comparisons"]}
 
 
-def variant(tmp_path: Path, bundled: str, extra_phase: str, name: str = "rewriting") -> str:
-    """A bundled side plus one more phase, as a manifest directory of its own."""
+def variant(tmp_path: Path, bundled: str, extra_phase: str | tuple[str, ...], name: str = "rewriting") -> str:
+    """A bundled side plus one more phase (or several), as a manifest directory of its own."""
     root = Path(str(files(bundled)))
     manifest = tomllib.loads((root / "manifest.toml").read_text(encoding="utf-8"))
     folder = tmp_path / f"{bundled}_{name}"
     folder.mkdir()
     install = ", ".join(f'"{root / name}"' for name in manifest["install"])
-    phases = [*manifest["phases"], {"name": "rewrite the day before", "sql": extra_phase}]
+    extra = (extra_phase,) if isinstance(extra_phase, str) else extra_phase
+    phases = [
+        *manifest["phases"],
+        *({"name": f"defect {i + 1}", "sql": text} for i, text in enumerate(extra)),
+    ]
     lines = [f'name = "{bundled}_{name}"', f"install = [{install}]"]
     if "timing_query" in manifest:
         lines.append(f"timing_query = {_toml(manifest['timing_query'])}")
