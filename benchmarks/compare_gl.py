@@ -210,14 +210,20 @@ def _build(conn: Any, schema: str, rows: int, id_offset: int) -> None:
 def _candidate(conn: Any, rows: int, scenario: Scenario) -> Scenario:
     """The candidate rebuilt with the scenario's differences; the rows each statement changed."""
     _build(conn, CANDIDATE, rows, CANDIDATE_IDS)
-    table, done = f"{CANDIDATE}.gl_entries", {}
+    done = inject(conn, CANDIDATE, rows, scenario, CANDIDATE_IDS)
+    for schema in (CONTROL, CANDIDATE):
+        conn.execute(f"VACUUM ANALYZE {schema}.gl_entries")  # hint bits set: both methods read alike
+    return done
+
+
+def inject(conn: Any, schema: str, rows: int, scenario: Scenario, id_offset: int) -> Scenario:
+    """The scenario's differences made in ``schema``'s gl_entries; the rows each statement changed."""
+    table, done = f"{schema}.gl_entries", {}
     positions = _interleaved(scenario)
-    where = {"off": CANDIDATE_IDS, "rows": rows, "spread": sum(len(p) for p in positions.values())}
+    where = {"off": id_offset, "rows": rows, "spread": max(1, sum(len(p) for p in positions.values()))}
     for kind, statement in EDITS.items():
         done[kind] = conn.execute(statement.format(t=table, **where), {"g": positions[kind]}).rowcount
     done["extra"] = conn.execute(EXTRA.format(t=table, n=scenario.extra)).rowcount
-    for schema in (CONTROL, CANDIDATE):
-        conn.execute(f"VACUUM ANALYZE {schema}.gl_entries")  # hint bits set: both methods read alike
     return Scenario(**done)
 
 

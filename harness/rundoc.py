@@ -174,6 +174,8 @@ def _provenance(start: dict[str, Any], end: dict[str, Any] | None) -> dict[str, 
         "server": start["server"],
         "settings": start["settings"],
         "reproduce": reproduce_command(start),
+        # where each part ran when not all on the ledger's server (harness.servers); {}: one server
+        "servers": start.get("servers", {}),
     }
 
 

@@ -96,6 +96,16 @@ def resolve_servers(
     return Servers(ledger, database(source_uri) if source_uri else control, (control, candidate))
 
 
+def describe_server(database: Database) -> str:
+    """A server as 'harness db info' shows it: version, host and port, URI without password."""
+    with database.connect() as conn:
+        row = conn.execute("SELECT pg_catalog.current_setting('server_version')").fetchone()
+        host = conn.info.host if not conn.info.host.startswith("/") else "local socket"
+        where = f"{host}:{conn.info.port}"
+    version = row[0] if row else "?"
+    return f"PostgreSQL {version} on {where}, database {conn.info.dbname} ({database.display_uri})"
+
+
 def describe_servers(servers: Servers) -> str:
     """One line for the progress output: where each side runs when not all on one server."""
     return (

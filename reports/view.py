@@ -164,6 +164,19 @@ def _matrix(doc: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
+def _apart(doc: dict[str, Any]) -> str | None:
+    """Why the speedup is not like-for-like: the sides ran on different servers (None: one)."""
+    servers = doc["provenance"].get("servers") or {}
+    control, candidate = servers.get("control"), servers.get("candidate")
+    if not control or not candidate or control["uri"] == candidate["uri"]:
+        return None
+    return (
+        f"the control ran on PostgreSQL {control['server_version']} at {control['host']} and the candidate "
+        f"on PostgreSQL {candidate['server_version']} at {candidate['host']}: a speedup across servers is "
+        "not a like-for-like figure unless the servers' hardware and settings match"
+    )
+
+
 def _timings(doc: dict[str, Any]) -> dict[str, Any]:
     timings = doc["timings"]
     return {
@@ -177,6 +190,7 @@ def _timings(doc: dict[str, Any]) -> dict[str, Any]:
             t[side]["plans"] for t in timings for side in charts.SIDES if t[side] and t[side].get("plans")
         ],
         "repeated": any(t[side] and t[side].get("repeats") for t in timings for side in charts.SIDES),
+        "apart": _apart(doc),
         "failures": [
             {"date": t["business_date"], "side": side, "error": t[side]["error"]}
             for t in timings

@@ -75,6 +75,19 @@ def dsn_option(func: F) -> F:
     )(func)
 
 
+def side_dsn_options(func: F) -> F:
+    """``--control-dsn`` and ``--candidate-dsn``: a side on a server other than the harness's."""
+    for label in ("candidate", "control"):
+        func = click.option(
+            f"--{label}-dsn",
+            envvar=f"HARNESS_{label.upper()}_DSN",
+            metavar="DSN",
+            help=f"The {label}'s server, if not the harness's (also HARNESS_{label.upper()}_DSN; "
+            f"[{label}] dsn).",
+        )(func)
+    return func
+
+
 def source_schema_option(func: F) -> F:
     return click.option(
         "--source-schema",

@@ -9,10 +9,12 @@ from pathlib import Path
 import click
 
 from harness import server_hold
-from harness.cli.common import HarnessGroup, dsn_option
+from harness.cli.common import HarnessGroup, dsn_option, side_dsn_options
+from harness.cli.config_option import config_option, use_config
 from harness.database import harness_home, open_database, server_summary, start_embedded
 from harness.errors import DatabaseUnavailable, InvalidInput
 from harness.orphans import drop_orphans, find_orphans
+from harness.servers import describe_server, resolve_servers
 
 
 @click.group(cls=HarnessGroup)
@@ -28,17 +30,28 @@ def db() -> None:
 
 @db.command()
 @dsn_option
-def info(dsn: str | None) -> None:
-    """Print the server version, where its data lives and a psql command to reach it.
+@config_option
+@side_dsn_options
+def info(
+    dsn: str | None, config_path: Path | None, control_dsn: str | None, candidate_dsn: str | None
+) -> None:
+    """Print the server version, where its data lives and a psql command to reach it; and
+    the server of each side (and of the source) the config or --control-dsn/--candidate-dsn
+    puts elsewhere.
 
     \b
     Example:
       harness db info
       harness db info --dsn postgresql://me@dbhost/harness
+      harness db info --control-dsn postgresql://harness@old-prod/books
     """
     with open_database(dsn) as database:
         for key, value in server_summary(database).items():
             click.echo(f"{key + ':':<10}{value}")
+        servers = resolve_servers(database, use_config(config_path).servers, control_dsn, candidate_dsn)
+        for name, other in servers.named().items():
+            if other.uri != database.uri:
+                click.echo(f"{name + ':':<10}{describe_server(other)}")
 
 
 def _embedded_home() -> Path:

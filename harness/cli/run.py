@@ -11,7 +11,7 @@ import click
 from psycopg import sql
 
 from harness.calendar import date_range
-from harness.cli.common import DATE, EXIT_MISMATCH, EXIT_OK, dsn_option, echo_err
+from harness.cli.common import DATE, EXIT_MISMATCH, EXIT_OK, dsn_option, echo_err, side_dsn_options
 from harness.cli.config_option import config_option, use_config
 from harness.cli.output import print_summary, write_outputs
 from harness.config import Config
@@ -40,18 +40,7 @@ DEMO_REPEAT = 3  # the demo shows spreads and intervals: a few samples a side, n
 @click.option("--dates", help="Comma-separated business dates, instead of --from/--to.")
 @config_option
 @dsn_option
-@click.option(
-    "--control-dsn",
-    envvar="HARNESS_CONTROL_DSN",
-    metavar="DSN",
-    help="The control's server, if not the harness's (also HARNESS_CONTROL_DSN; [control] dsn).",
-)
-@click.option(
-    "--candidate-dsn",
-    envvar="HARNESS_CANDIDATE_DSN",
-    metavar="DSN",
-    help="The candidate's server, if not the harness's (also HARNESS_CANDIDATE_DSN; [candidate] dsn).",
-)
+@side_dsn_options
 @click.option(
     "--out", "out_dir", type=click.Path(path_type=Path), help="Report directory [./harness-report/RUN]."
 )
