@@ -149,8 +149,6 @@ def parse_config(text: str, where: str, base: Path | None, queries: Traversable 
     run, report = _table(data, "run", where), _table(data, "report", where)
     check_keys(run, RUN_KEYS, where, "run.")
     check_keys(report, REPORT_KEYS, where, "report.")
-    compare = _table(data, "compare", where)
-    check_keys(compare, COMPARE_KEYS, where, "compare.")
     config = Config(
         path=where,
         text=text,
@@ -184,7 +182,7 @@ def parse_config(text: str, where: str, base: Path | None, queries: Traversable 
         invariants_title=_title(report.get("invariants", "invariants"), where),
         regression_factor=_factor(report.get("regression_factor", 1.5), where),
         servers={name: parse_server(_table(data, name, where), where, name) for name in SERVER_SECTIONS},
-        transfer=_transfer(compare.get("transfer", "hashes"), where),
+        transfer=_transfer(_table(data, "compare", where), where),
     )
     _check_derived(config.entities, config.source, where)
     _check_exports(config, where)
@@ -236,7 +234,9 @@ def _tables(data: dict[str, Any], key: str, where: str) -> list[dict[str, Any]]:
     return value
 
 
-def _transfer(value: Any, where: str) -> str:
+def _transfer(compare: dict[str, Any], where: str) -> str:
+    check_keys(compare, COMPARE_KEYS, where, "compare.")
+    value = compare.get("transfer", "hashes")
     if value not in TRANSFERS:
         known = " or ".join(repr(t) for t in TRANSFERS)
         raise ConfigError(f"{where}: 'compare.transfer' must be {known}, got {value!r}")

@@ -10,6 +10,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+import psycopg
+
 from harness import __version__, ledger, opening
 from harness.calibration_evidence import ignore_evidence
 from harness.config import Config
@@ -146,9 +148,18 @@ class RunStart:
         opened = self._open_books(conn, state, plan)
         if state.reader:
             for database in state.servers.side_servers():
-                with database.connect() as side, side.transaction():
-                    create_login(side, state.reader)
+                self._create_reader(database, state.reader)
         return {**{table: printed.to_dict() for table, printed in prints[0].items()}, **opened}
+
+    def _create_reader(self, database: Database, reader: Login) -> None:
+        try:
+            with database.connect() as side, side.transaction():
+                create_login(side, reader)
+        except psycopg.errors.DuplicateObject as exc:
+            raise IsolationError(
+                f"the run's reader role already exists on {database.display_uri}: the control's and the "
+                "candidate's DSNs reach the same server under two names; give both the same DSN"
+            ) from exc
 
     def _copy_source(self, side: Connection, space: SideSpace, state: RunState) -> dict[str, Fingerprint]:
         """The run's input into the side's schema: within one server, or streamed across."""

@@ -265,6 +265,7 @@ def _provenance(doc: dict[str, Any]) -> dict[str, Any]:
     ]
     return {
         **provenance,
+        "servers": provenance.get("servers") or {},  # absent from runs recorded before two servers
         "sides": [(label, doc["sides"][label]) for label in charts.SIDES],
         "sources": sources,
         "sources_changed": any(s["changed"] for s in sources),

@@ -118,27 +118,32 @@ def run_command(
     config, progress = use_config(config_path), Progress(quiet=quiet)
     with open_database(dsn) as database:
         if demo:
-            _seed_demo(
-                resolve_servers(database, config.servers, control_dsn, candidate_dsn).source, config, progress
-            )
-        request = RunRequest(
-            dates=business_dates,
-            out_dir=out_dir,
-            keep_schemas=keep_schemas,
-            concurrent=concurrent,
-            phase_timeout=phase_timeout,
-            role_isolation=not no_role_isolation,
-            resume=resume,
-            command_line=shlex.join(["harness", *sys.argv[1:]]),
-            max_detail_rows=max_detail_rows,
-            yes=yes,
-            repeat=DEMO_REPEAT if demo and repeat is None else repeat,
-            plans=plans or demo,
-            control_dsn=control_dsn,
-            candidate_dsn=candidate_dsn,
-        )
-        state = Runner(database, config, progress).run(request)
+            servers = resolve_servers(database, config.servers, control_dsn, candidate_dsn)
+            _seed_demo(servers.source, config, progress)
+        state = Runner(database, config, progress).run(_request(business_dates))
         return _publish(database, state, metrics_path)
+
+
+def _request(business_dates: tuple[date, ...]) -> RunRequest:
+    """The run the command line asks for (its options as click parsed them)."""
+    given = click.get_current_context().params
+    demo, repeat = given["demo"], given["repeat"]
+    return RunRequest(
+        dates=business_dates,
+        out_dir=given["out_dir"],
+        keep_schemas=given["keep_schemas"],
+        concurrent=given["concurrent"],
+        phase_timeout=given["phase_timeout"],
+        role_isolation=not given["no_role_isolation"],
+        resume=given["resume"],
+        command_line=shlex.join(["harness", *sys.argv[1:]]),
+        max_detail_rows=given["max_detail_rows"],
+        yes=given["yes"],
+        repeat=DEMO_REPEAT if demo and repeat is None else repeat,
+        plans=given["plans"] or demo,
+        control_dsn=given["control_dsn"],
+        candidate_dsn=given["candidate_dsn"],
+    )
 
 
 def _publish(database: Database, state: RunState, metrics_path: Path | None) -> int:

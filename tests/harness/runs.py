@@ -80,10 +80,8 @@ def variant(tmp_path: Path, bundled: str, extra_phase: str | tuple[str, ...], na
     folder.mkdir()
     install = ", ".join(f'"{root / name}"' for name in manifest["install"])
     extra = (extra_phase,) if isinstance(extra_phase, str) else extra_phase
-    phases = [
-        *manifest["phases"],
-        *({"name": f"defect {i + 1}", "sql": text} for i, text in enumerate(extra)),
-    ]
+    names = ["rewrite the day before"] if len(extra) == 1 else [f"defect {i + 1}" for i in range(len(extra))]
+    phases = [*manifest["phases"], *({"name": n, "sql": t} for n, t in zip(names, extra, strict=True))]
     lines = [f'name = "{bundled}_{name}"', f"install = [{install}]"]
     if "timing_query" in manifest:
         lines.append(f"timing_query = {_toml(manifest['timing_query'])}")
