@@ -76,7 +76,7 @@ class Servers:
         return self.sides if self.apart else self.sides[:1]
 
     def named(self) -> dict[str, Database]:
-        return {"source": self.source, "control": self.sides[0], "candidate": self.sides[1]}
+        return {"control": self.sides[0], "candidate": self.sides[1], "source": self.source}
 
 
 def resolve_servers(
@@ -121,9 +121,11 @@ def check_servers(servers: Servers, opening: bool) -> None:
             "[source] opening copies books within one server; with a side or the source on another "
             "server it is not supported yet: run those sides on the harness's database, or drop opening"
         )
+    checked = {servers.ledger.uri}
     for name, database in servers.named().items():
-        if database.uri == servers.ledger.uri:
+        if database.uri in checked:
             continue
+        checked.add(database.uri)
         try:
             database.connect().close()
         except DatabaseUnavailable as exc:
