@@ -9,13 +9,19 @@ rows per side and its equal keys plus what the stages found among the moved rows
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import replace
+import secrets
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, replace
 from datetime import date
 
+from sqlglot import exp
+
 from comparisons.accepted import AcceptedDifference
+from comparisons.bisect import bucket_pass
 from comparisons.connection import Connection
 from comparisons.entity import DEFAULT_MAX_DETAIL_ROWS, DEFAULT_WORK_MEM, compare_work
+from comparisons.expressions import json_function_sql, needs_json_function
 from comparisons.keylist import KeySink
 from comparisons.plan import build_plan, query_columns
 from comparisons.qualify import render, side_query
@@ -23,7 +29,7 @@ from comparisons.result import EntityResult, verdict
 from comparisons.schema import column_types, schema_diff
 from comparisons.spec import EntitySpec
 from comparisons.stream import Meter
-from comparisons.transfer import Settled, Transfer, transfer_rows
+from comparisons.transfer import Transfer, classify, fetch, move_digests
 from comparisons.work import EntityWork, TempTables
 
 LABELS = ("control", "candidate")
@@ -75,6 +81,41 @@ def compare_entity_across(
         key_list=key_list,
     )
     return _with_settled(result, settled, schema_fails=any(f.fails for f in findings))
+
+
+@dataclass(frozen=True)
+class Settled:
+    """What the transfer settled before the rows it fetched are compared."""
+
+    control_rows: int
+    candidate_rows: int
+    equal: int  # keys with one row per side and equal digests
+    rows: tuple[exp.Query, exp.Query]  # each side's fetched rows, in the comparison's session
+
+
+def transfer_rows(work: Transfer, mode: str) -> Settled:
+    """Move what comparing ``work``'s two sides needs into its session (comparisons.transfer)."""
+    seed = secrets.token_hex(16)
+    for side in work.sides:
+        if needs_json_function(side.info.server_version):
+            side.execute(json_function_sql().encode())
+    with ExitStack() as stack:
+        for side in work.sides:
+            stack.enter_context(_snapshot(side))
+        buckets = bucket_pass(work, seed) if mode == "bisect" else None
+        totals = move_digests(work, seed, buckets)
+        equal, unsettled = classify(work, totals[0])
+        rows = fetch(work, seed, buckets, unsettled)
+    control, candidate = (buckets.control_rows, buckets.candidate_rows) if buckets else totals
+    settled_elsewhere = control - totals[0]  # rows of buckets whose checksums agreed: all equal
+    return Settled(control, candidate, equal + settled_elsewhere, (rows[0], rows[1]))
+
+
+@contextmanager
+def _snapshot(conn: Connection) -> Iterator[None]:
+    with conn.transaction():
+        conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        yield
 
 
 def _with_settled(result: EntityResult, settled: Settled, *, schema_fails: bool) -> EntityResult:
