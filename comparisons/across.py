@@ -20,7 +20,7 @@ from sqlglot import exp
 from comparisons.accepted import AcceptedDifference
 from comparisons.bisect import bucket_pass
 from comparisons.connection import Connection
-from comparisons.entity import DEFAULT_MAX_DETAIL_ROWS, DEFAULT_WORK_MEM, compare_work
+from comparisons.entity import DEFAULT_MAX_DETAIL_ROWS, DEFAULT_WORK_MEM, compare_work, session_setting
 from comparisons.expressions import json_function_sql, needs_json_function
 from comparisons.keylist import KeySink
 from comparisons.plan import build_plan, query_columns
@@ -66,7 +66,8 @@ def compare_entity_across(
     columns = (described[0], described[1])
     moving = Transfer(conn, sides, plan, queries, columns, temps, spec.name, meter or Meter())
     try:
-        settled = transfer_rows(moving, transfer)
+        with session_setting(conn, "work_mem", work_mem):  # the key grouping of every row moved
+            settled = transfer_rows(moving, transfer)
     except BaseException:
         temps.drop(conn)
         raise
@@ -113,8 +114,10 @@ def transfer_rows(work: Transfer, mode: str) -> Settled:
 
 @contextmanager
 def _snapshot(conn: Connection) -> Iterator[None]:
+    """One snapshot of the side for the whole transfer, with the comparison's work_mem."""
     with conn.transaction():
         conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        conn.execute("SELECT pg_catalog.set_config('work_mem', %s, true)", (DEFAULT_WORK_MEM,))
         yield
 
 

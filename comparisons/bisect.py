@@ -20,7 +20,7 @@ from comparisons.buckets import Buckets, keyed
 from comparisons.canonical import key_bucket, row_part
 from comparisons.expressions import SOURCE
 from comparisons.qualify import render
-from comparisons.stream import copy_rows
+from comparisons.stream import fetch_rows
 from comparisons.transfer import Transfer, both, failed, key_names, run_on
 from comparisons.uniqueness import key_is_unique
 
@@ -37,7 +37,7 @@ def bucket_pass(work: Transfer, seed: str) -> Buckets:
         statement = sql.SQL(
             'SELECT "_b", pg_catalog.count(*), pg_catalog.sum("_p") FROM ({}) AS u GROUP BY "_b"'
         ).format(sql.SQL(render(rows)))
-        return {b: (int(n), s) for b, n, s in _copy_rows(work, side, statement)}
+        return {b: (int(n), s) for b, n, s in _checksum_rows(work, side, statement)}
 
     found = both(work, checksums)
     differing = {b for b in found[0].keys() | found[1].keys() if found[0].get(b) != found[1].get(b)}
@@ -46,9 +46,9 @@ def bucket_pass(work: Transfer, seed: str) -> Buckets:
     return Buckets(counted[0], counted[1], tuple(sorted(differing)))
 
 
-def _copy_rows(work: Transfer, side: int, statement: sql.Composable) -> list[tuple[int, str, str]]:
+def _checksum_rows(work: Transfer, side: int, statement: sql.Composed) -> list[tuple[int, str, str]]:
     try:
-        return [(int(b), n, s) for b, n, s in copy_rows(work.sides[side], statement, work.meter)]
+        return [(int(b), n, s) for b, n, s in fetch_rows(work.sides[side], statement, work.meter)]
     except psycopg.Error as exc:
         raise failed(work, exc) from exc
 

@@ -78,7 +78,7 @@ def compare_work(
     (the caller's too, if it made any in ``work.temps``) dropped at the end."""
     conn, spec = work.conn, work.spec
     entries = [a for a in accepted if a.entity == spec.name]
-    with _setting(conn, "work_mem", work_mem):
+    with session_setting(conn, "work_mem", work_mem):
         try:
             stage1 = run_stage1(work, max_detail_rows)
             if stage1.rows is not None:
@@ -165,7 +165,7 @@ def _counts(stage1: Stage1, exact: Classified, coverage: Coverage) -> Counts:
 
 
 @contextmanager
-def _setting(conn: Connection, name: str, value: str) -> Iterator[None]:
+def session_setting(conn: Connection, name: str, value: str) -> Iterator[None]:
     row = conn.execute("SELECT pg_catalog.current_setting(%s)", (name,)).fetchone()
     previous = str(row[0]) if row else None
     conn.execute("SELECT pg_catalog.set_config(%s, %s, false)", (name, value))
