@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.config import Config
+from harness.database import redact
 from harness.errors import InvalidInput
 
 MAX_DATES_WITHOUT_YES = 366
@@ -89,7 +90,12 @@ class RunPlan:
             "max_detail_rows": self.max_detail_rows,
             "repeat": self.repeat,
             "plans": self.plans,
+            # a side's server named on the command line, without its password (reproduce)
+            **{f"{label}_dsn": redact(dsn) for label, dsn in self._side_dsns() if dsn},
         }
+
+    def _side_dsns(self) -> tuple[tuple[str, str | None], ...]:
+        return (("control", self.control_dsn), ("candidate", self.candidate_dsn))
 
 
 def _check(request: RunRequest, timeout: float) -> None:

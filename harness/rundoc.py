@@ -193,4 +193,7 @@ def reproduce_command(start: dict[str, Any]) -> str:
         parts += ["--phase-timeout", str(options["phase_timeout"])]
     if not start["isolation"]["roles"]:
         parts.append("--no-role-isolation")
+    for label in ("control", "candidate"):
+        if options.get(f"{label}_dsn"):
+            parts += [f"--{label}-dsn", options[f"{label}_dsn"]]
     return shlex.join(parts)

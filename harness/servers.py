@@ -101,9 +101,9 @@ def describe_server(database: Database) -> str:
     with database.connect() as conn:
         row = conn.execute("SELECT pg_catalog.current_setting('server_version')").fetchone()
         host = conn.info.host if not conn.info.host.startswith("/") else "local socket"
-        where = f"{host}:{conn.info.port}"
+        where = f"{host}:{conn.info.port}, database {conn.info.dbname}"
     version = row[0] if row else "?"
-    return f"PostgreSQL {version} on {where}, database {conn.info.dbname} ({database.display_uri})"
+    return f"PostgreSQL {version} on {where} ({database.display_uri})"
 
 
 def describe_servers(servers: Servers) -> str:

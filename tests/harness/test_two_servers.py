@@ -20,6 +20,7 @@ from tests.conftest import TestDatabase
 from tests.harness.runs import DATES, config_with, run, seed_small, variant
 from tests.harness.test_differing_keys import MANY_CHANGES
 from tests.harness.test_drift import REWRITE_PREVIOUS_DAY, STRAY_ROW
+from tests.helpers import invoke
 from tests.servers import start_pg15
 
 # Defects the single-server suite catches, all at once: GL lines changed, doubled and lost
@@ -135,3 +136,15 @@ def test_a_server_that_goes_away_mid_run_fails_the_run_cleanly(db: TestDatabase,
         assert [d.business_date for d in record.dates] == [DATES[0].isoformat()]
         left = conn.execute("SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'run\\_%'").fetchone()
     assert left == (0,)  # the candidate's schema on the reachable server is gone
+
+
+def test_db_info_names_each_server_and_reproduce_names_the_side_dsn(
+    capsys: pytest.CaptureFixture[str], db: TestDatabase, old_server: TestDatabase, tmp_path: Path
+) -> None:
+    result = invoke(capsys, "db", "info", "--dsn", db.uri, "--control-dsn", old_server.uri)
+    assert result.code == 0
+    control = next(line for line in result.out.splitlines() if line.startswith("control:"))
+    assert "PostgreSQL 15" in control and f"database {old_server.name}" in control
+    assert not any(line.startswith("candidate:") for line in result.out.splitlines())  # the harness's own
+    _, doc = run(db, _two_servers(tmp_path), tmp_path, DATES[:1], control_dsn=old_server.uri)
+    assert doc["provenance"]["reproduce"].endswith(f"--control-dsn {old_server.uri}")
