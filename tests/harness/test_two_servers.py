@@ -148,3 +148,27 @@ def test_db_info_names_each_server_and_reproduce_names_the_side_dsn(
     assert not any(line.startswith("candidate:") for line in result.out.splitlines())  # the harness's own
     _, doc = run(db, _two_servers(tmp_path), tmp_path, DATES[:1], control_dsn=old_server.uri)
     assert doc["provenance"]["reproduce"].endswith(f"--control-dsn {old_server.uri}")
+
+
+# The candidate, on its own server, swaps its GL table for a view over it (side code the
+# comparison would run while it reads): refused there as on one server, never a MATCH.
+VIEW_FOR_TABLE = """
+DO $$ BEGIN
+    IF to_regclass('gl_real') IS NULL THEN
+        ALTER TABLE gl_entries RENAME TO gl_real;
+        CREATE VIEW gl_entries AS SELECT * FROM gl_real;
+    END IF;
+END $$
+"""
+
+
+def test_a_candidate_on_its_own_server_cannot_pass_a_view_for_its_books(
+    db: TestDatabase, old_server: TestDatabase, tmp_path: Path
+) -> None:
+    candidate = variant(tmp_path, "enhanced", VIEW_FOR_TABLE, "viewing")
+    seed_small(db)
+    config = _two_servers(tmp_path / "apart", candidate)
+    _, doc = run(db, config, tmp_path, DATES[:1], candidate_dsn=old_server.uri)
+    gl = [c for c in doc["comparisons"] if c["entity"] == "gl_entries"]
+    assert gl and all(c["verdict"] == "FAILED" and "is a view" in c["error"] for c in gl)
+    assert not doc["verdict"]["ready"]
