@@ -106,7 +106,7 @@ def transfer_rows(work: Transfer, mode: str) -> Settled:
         buckets = bucket_pass(work, seed) if mode == "bisect" else None
         totals = move_digests(work, seed, buckets)
         equal, unsettled = classify(work, totals[0])
-        rows = fetch(work, seed, buckets, unsettled)
+        rows = fetch(work, unsettled)
     control, candidate = (buckets.control_rows, buckets.candidate_rows) if buckets else totals
     settled_elsewhere = control - totals[0]  # rows of buckets whose checksums agreed: all equal
     return Settled(control, candidate, equal + settled_elsewhere, (rows[0], rows[1]))

@@ -60,9 +60,7 @@ def _count(meter: Meter | None, relayed: int) -> None:
         meter.bytes += relayed
 
 
-def fetch_rows(
-    source: Connection, query: sql.Composed, meter: Meter | None = None
-) -> list[tuple[str, ...]]:
+def fetch_rows(source: Connection, query: sql.Composed, meter: Meter | None = None) -> list[tuple[str, ...]]:
     """A small result (bucket checksums), as text; its bytes counted as COPY would send them.
     A plain query, unlike COPY, may run in parallel on the server."""
     rows = [tuple(str(v) for v in row) for row in source.execute(query).fetchall()]

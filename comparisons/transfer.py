@@ -43,7 +43,7 @@ from comparisons.stream import Meter, copy_between
 from comparisons.work import TempTables, key_alias
 
 T = TypeVar("T")
-DIGEST = "_harness_h"
+TEXT = 25  # the type OID of a key compared as its text
 UNBOUNDED = {1042: "pg_catalog.bpchar", 1560: "pg_catalog.varbit"}
 TYPE_NAMES = (
     "SELECT pg_catalog.format_type(t, NULL) "
@@ -113,7 +113,7 @@ def in_buckets(plan: Plan, side: int, seed: str, buckets: Buckets | None) -> exp
 
 def move_digests(work: Transfer, seed: str, buckets: Buckets | None) -> tuple[int, int]:
     """Each side's (key, digest) of the rows to classify into _h0/_h1; their row counts."""
-    types = _types(work.conn, [c.type_oid if c.native else 25 for c in work.plan.key])
+    types = _types(work.conn, [c.type_oid if c.native else TEXT for c in work.plan.key])
     keys = _definitions([key_alias(i) for i in range(len(types))], types)
     for side in (0, 1):
         work.temps.create(f"h{side}")
@@ -179,19 +179,15 @@ def classify(work: Transfer, control_rows: int) -> tuple[int, int]:
     return control_rows - int(n1), int(keys)
 
 
-def fetch(work: Transfer, seed: str, buckets: Buckets | None, unsettled: int) -> tuple[exp.Query, exp.Query]:
+def fetch(work: Transfer, unsettled: int) -> tuple[exp.Query, exp.Query]:
     """Each side's rows of the unsettled keys, whole, into _moved0/_moved1 of the comparison's
-    session: the digests wanted sent to each side, the rows computed on both servers at once."""
+    session: the keys sent to each side, the rows computed on both servers at once."""
     targets = [_moved_table(work, side) for side in (0, 1)]
     if unsettled:
         wanted = [_send_wanted(work, side) for side in (0, 1)]
-
-        def rows(side: int) -> sql.Identifier:
-            return stage(
-                work, side, f"fetched{side}", _fetch_statement(work, side, seed, buckets, wanted[side])
-            )
-
-        staged = both(work, rows)
+        staged = both(
+            work, lambda side: stage(work, side, f"fetched{side}", _fetch_statement(work, side, wanted[side]))
+        )
         for side, target in enumerate(targets):
             everything = sql.SQL("SELECT * FROM {}").format(staged[side])
             _copy(work, work.sides[side], everything, work.conn, sql.SQL(render(target)))
@@ -207,30 +203,26 @@ def _moved_table(work: Transfer, side: int) -> exp.Table:
 
 
 def _send_wanted(work: Transfer, side: int) -> sql.Identifier:
-    """The digests of the side's rows to fetch, into a temp table of the side's session."""
-    conn, temps = work.sides[side], work.temps
-    wanted = sql.Identifier("pg_temp", temps.name(f"wanted{side}"))
-    run_on(work, conn, sql.SQL('CREATE TEMP TABLE {} ("_h" uuid PRIMARY KEY) ON COMMIT DROP').format(wanted))
-    wanted_rows = _statement("across_wanted").format(
-        hashes=temps.identifier(f"h{side}"),
-        diff=temps.identifier("diff"),
-        row_keys=key_names(work.plan, "h"),
-        diff_keys=key_names(work.plan, "d"),
-    )
-    _copy(work, work.conn, wanted_rows, conn, wanted)
+    """The unsettled keys, into a temp table of the side's session: its rows to fetch are theirs."""
+    conn = work.sides[side]
+    wanted = sql.Identifier("pg_temp", work.temps.name(f"wanted{side}"))
+    types = _types(conn, [c.type_oid if c.native else TEXT for c in work.plan.key])
+    keys = _definitions([key_alias(i) for i in range(len(types))], types)
+    run_on(work, conn, sql.SQL("CREATE TEMP TABLE {} ({}) ON COMMIT DROP").format(wanted, keys))
+    unsettled = sql.SQL("SELECT {} FROM {}").format(key_names(work.plan), work.temps.identifier("diff"))
+    _copy(work, work.conn, unsettled, conn, wanted)
     run_on(work, conn, sql.SQL("ANALYZE {}").format(wanted))
     return wanted
 
 
-def _fetch_statement(
-    work: Transfer, side: int, seed: str, buckets: Buckets | None, wanted: sql.Identifier
-) -> sql.Composed:
-    version = work.sides[side].info.server_version
-    digest = exp.alias_(row_digest(work.plan, side, version, seed), DIGEST, quoted=True)
-    digested = exp.select(f"{SOURCE}.*", digest)
-    digested = digested.from_(work.queries[side].subquery(SOURCE))
-    if (where := in_buckets(work.plan, side, seed, buckets)) is not None:
-        digested = digested.where(where)
+def _fetch_statement(work: Transfer, side: int, wanted: sql.Identifier) -> sql.Composed:
+    """The side's rows whose key is wanted: a hash join on the key (NULL parts included)."""
+    keyed_rows = exp.select(f"{SOURCE}.*", *keyed(work.plan, side)).from_(work.queries[side].subquery(SOURCE))
     columns = sql.SQL(", ").join(sql.Identifier("t", c.name) for c in work.columns[side])
-    rows = sql.SQL(render(digested))
-    return _statement("across_fetch").format(columns=columns, digested=rows, wanted=wanted)
+    return _statement("across_fetch").format(
+        columns=columns,
+        keyed=sql.SQL(render(keyed_rows)),
+        wanted=wanted,
+        row_keys=key_names(work.plan, "t"),
+        wanted_keys=key_names(work.plan, "w"),
+    )
