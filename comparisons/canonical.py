@@ -61,6 +61,13 @@ def row_part(plan: Plan, side: int, server_version: int, seed: str) -> exp.Expr:
 
 
 def key_bucket(plan: Plan, side: int, seed: str) -> exp.Expr:
-    """The key's bucket, 0 .. 65,535, from the md5 of its text: equal keys meet on any server."""
-    hexed = _digest(seed, [key_value(c, side) for c in plan.key])
-    return _hex_bits(hexed, BUCKET_BITS // 4, BUCKET_BITS, "int")
+    """The key's bucket, 0 .. 65,535: hashtextextended over the key's text, seeded.
+
+    Its values are not promised to be the same on every server and version, and need not
+    be: a bucket only decides what the transfer moves, never a count. Were a key to fall in
+    other buckets on the two servers, both buckets would differ and be moved whole."""
+    text = _text(exp.Anonymous(this="ROW", expressions=[key_value(c, side) for c in plan.key]))
+    seeded = exp.cast(exp.Literal.number(int(seed[:15], 16)), exp.DataType.build("bigint"))
+    hashed = catalog_call("hashtextextended", text, seeded)
+    masked = exp.BitwiseAnd(this=hashed, expression=exp.Literal.number((1 << BUCKET_BITS) - 1))
+    return exp.cast(exp.paren(masked), exp.DataType.build("int"))
