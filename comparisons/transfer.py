@@ -6,7 +6,8 @@ must between them (comparisons.stream), in one of two ways:
 ``hashes`` (the default): each side's server computes (key, row digest) of every row
 (comparisons.canonical); both streams land in temp tables of the comparison's session,
 where one GROUP BY on the key settles every key with one row per side and equal digests.
-The other keys' digests go back to each side's server, which returns those rows whole.
+The other keys go back to each side's server, which returns their rows whole (a hash join
+on the key, NULL-safe).
 
 ``bisect`` (servers far apart): bucket checksums first (comparisons.bisect), then only
 the differing buckets moved as in ``hashes``. Unlike reladiff's hashdiff, the counts stay
