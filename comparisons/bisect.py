@@ -1,8 +1,8 @@
 """The ``bisect`` transfer's first pass: bucket checksums on each side's server.
 
 Each side's server returns one checksum (rows, sum of 60 bits of each row's digest) per
-bucket of 65,536 buckets of the key (comparisons.canonical.key_bucket), both servers at once, and the control's
-server the buckets of keys it holds more than once (unless the catalog proves the key
+bucket of 65,536 buckets of the key (comparisons.canonical.key_bucket), both servers at
+once, and the control's server the buckets of keys it holds more than once (unless the catalog proves the key
 unique). Only the buckets whose checksums differ, or that hold a repeated key, are then
 moved as ``hashes`` moves every row (comparisons.transfer): equal books move about 2 MB a
 side whatever their size. A sum of md5 parts, unlike a sum of a linear hash, sees values
