@@ -6,17 +6,25 @@ reader role (SELECT on the side schemas, nothing else), with ``search_path`` pin
 resolved. A side relation the comparison reads must be a plain or partitioned table (or a
 materialized view its manifest declares) without row-level security: a view or a policy
 would run the side's code while the harness reads.
+
+With the sides on two servers (harness.servers) the reader role is created on each, a
+reader session reads each side on its own server, and the comparison runs in the
+harness's own session on the moved digests and rows (``Reading``, comparisons.across).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from datetime import date
 from importlib.resources import files
+from typing import Any
 
 from psycopg import sql
 
+import comparisons
+from comparisons.across import compare_entity_across
 from harness.database import Connection, Database
 from harness.isolation import Login, SideSpace
 
@@ -55,12 +63,27 @@ class Reading:
     harness's own session, where the moved digests and rows are compared (comparisons.across)."""
 
     sides: tuple[Connection, Connection]  # reading the control's, the candidate's schema
-    compare: Connection
+    session: Connection  # where the comparison runs (one of sides, on one server)
     transfer: str | None = None  # how the sides apart are compared; None: on one server
 
     @property
     def apart(self) -> bool:
         return self.transfer is not None
+
+    def compare_entity(
+        self,
+        spec: comparisons.EntitySpec,
+        schemas: tuple[str, str],
+        day: date,
+        accepted: Sequence[comparisons.AcceptedDifference],
+        **options: Any,
+    ) -> comparisons.EntityResult:
+        """One entity compared on one server, or across two (comparisons.across)."""
+        if self.transfer is None:
+            return comparisons.compare_entity(self.session, spec, *schemas, day, accepted, **options)
+        return compare_entity_across(
+            self.session, self.sides, spec, schemas, day, accepted, transfer=self.transfer, **options
+        )
 
 
 @contextmanager

@@ -17,7 +17,6 @@ import psycopg
 from psycopg import sql
 
 import comparisons
-from comparisons.across import compare_entity_across
 from comparisons.export import TABLE as EXPORT_TABLE
 from comparisons.qualify import parse_query, referenced_tables
 from comparisons.result import Verdict
@@ -203,7 +202,15 @@ def _compare_entity(
     if refused:
         return Comparison.failed(day.isoformat(), spec.name, list(spec.key), f"side failed: {refused}")
     try:
-        result = _entity_result(reading, config, spec, spaces, day, max_detail_rows, keys)
+        result = reading.compare_entity(
+            spec,
+            (spaces[0].schema, spaces[1].schema),
+            day,
+            config.accepted_differences,
+            max_detail_rows=max_detail_rows,
+            today=date.today(),
+            key_list=keys.sink(spec.name, len(spec.key), day) if keys else None,
+        )
     except (comparisons.ComparisonError, psycopg.Error) as exc:
         # The comparison itself could not run (a spec query fails on these sides' tables):
         # recorded as FAILED with the reason, never counted as a pass.
@@ -211,44 +218,6 @@ def _compare_entity(
         return Comparison.failed(day.isoformat(), spec.name, list(spec.key), f"comparison failed: {reason}")
     recorded = keys.recorded.pop((spec.name, day.isoformat()), None) if keys else None
     return Comparison.from_body({**result.to_dict(), "key_list": recorded})
-
-
-def _entity_result(
-    reading: Reading,
-    config: Config,
-    spec: comparisons.EntitySpec,
-    spaces: tuple[SideSpace, SideSpace],
-    day: date,
-    max_detail_rows: int,
-    keys: KeyRecorder | None,
-) -> comparisons.EntityResult:
-    """On one server, or across two (comparisons.across) when the sides are apart."""
-    sink = keys.sink(spec.name, len(spec.key), day) if keys else None
-    schemas = (spaces[0].schema, spaces[1].schema)
-    accepted, today = config.accepted_differences, date.today()
-    if reading.transfer is not None:
-        return compare_entity_across(
-            reading.compare,
-            reading.sides,
-            spec,
-            schemas,
-            day,
-            accepted,
-            transfer=reading.transfer,
-            max_detail_rows=max_detail_rows,
-            today=today,
-            key_list=sink,
-        )
-    return comparisons.compare_entity(
-        reading.compare,
-        spec,
-        *schemas,
-        day,
-        accepted,
-        max_detail_rows=max_detail_rows,
-        today=today,
-        key_list=sink,
-    )
 
 
 def _invariants(reader: Connection, config: Config, space: SideSpace, day: date) -> list[dict[str, Any]]:

@@ -164,7 +164,7 @@ def _matrix(doc: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
-def _apart(doc: dict[str, Any]) -> str | None:
+def servers_apart(doc: dict[str, Any]) -> str | None:
     """Why the speedup is not like-for-like: the sides ran on different servers (None: one)."""
     servers = doc["provenance"].get("servers") or {}
     control, candidate = servers.get("control"), servers.get("candidate")
@@ -190,7 +190,7 @@ def _timings(doc: dict[str, Any]) -> dict[str, Any]:
             t[side]["plans"] for t in timings for side in charts.SIDES if t[side] and t[side].get("plans")
         ],
         "repeated": any(t[side] and t[side].get("repeats") for t in timings for side in charts.SIDES),
-        "apart": _apart(doc),
+        "apart": servers_apart(doc),
         "failures": [
             {"date": t["business_date"], "side": side, "error": t[side]["error"]}
             for t in timings

@@ -13,6 +13,7 @@ from harness.cli.style import cell, verdict, verdicts
 from harness.database import Connection
 from harness.ledger.keys import key_lists
 from harness.progress import CONSOLE
+from reports.view import servers_apart
 
 SHORT = {
     "MATCH": "ok",
@@ -151,7 +152,8 @@ def failed_sides(doc: dict[str, Any]) -> dict[str, list[str]]:
 
 
 def evidence_lines(doc: dict[str, Any]) -> list[str]:
-    """Coverage of the business cases and trend regressions, one line each when there are any."""
+    """Coverage of the business cases, trend regressions and sides on different servers (their
+    speedup is not like-for-like), one line each when there are any."""
     lines = []
     cases = (doc.get("coverage") or {}).get("cases", [])
     cells = [c for case in cases for c in case["cells"]]
@@ -172,6 +174,8 @@ def evidence_lines(doc: dict[str, Any]) -> list[str]:
     if regressions:
         more = f" (+{len(regressions) - 1} more in the report)" if len(regressions) > 1 else ""
         lines.append(f"trend: {regressions[0]}{more}")
+    if apart := servers_apart(doc):
+        lines.append(f"servers: {apart}")
     return lines
 
 

@@ -10,6 +10,7 @@ import psycopg
 import pytest
 
 from harness import run_start
+from harness.cli.output import print_summary
 from harness.errors import DatabaseUnavailable, IsolationError
 from harness.ledger.runs import read_runs
 from harness.progress import Progress
@@ -148,6 +149,11 @@ def test_db_info_names_each_server_and_reproduce_names_the_side_dsn(
     assert not any(line.startswith("candidate:") for line in result.out.splitlines())  # the harness's own
     _, doc = run(db, _two_servers(tmp_path), tmp_path, DATES[:1], control_dsn=old_server.uri)
     assert doc["provenance"]["reproduce"].endswith(f"--control-dsn {old_server.uri}")
+    print_summary(doc)
+    servers = [line for line in capsys.readouterr().out.splitlines() if line.startswith("servers:")]
+    assert (
+        servers and "the control ran on PostgreSQL 15" in servers[0] and "not a like-for-like" in servers[0]
+    )
 
 
 # The candidate, on its own server, swaps its GL table for a view over it (side code the
