@@ -16,8 +16,9 @@ even when both sides repeat them alike.
 
 Each side is read in one REPEATABLE READ transaction (comparisons.across): its digests
 and the rows fetched after them are of the same snapshot. What costs a side's server time
-(its digests, its fetched rows) is computed on both servers at once, each into a temp
-table of its own session, and streamed from there.
+is computed on both servers at once: the control's digests stream in while the
+candidate's server writes its own into a temp table of its session, streamed after; the
+fetched rows of both go through such temp tables.
 """
 
 from __future__ import annotations
@@ -122,11 +123,17 @@ def move_digests(work: Transfer, seed: str, buckets: Buckets | None) -> tuple[in
         run_on(work, work.conn, sql.SQL('CREATE TEMP TABLE {} ({}, "_h" uuid)').format(table, keys))
     if buckets is not None and not buckets.differing:
         return 0, 0
-    staged = both(work, lambda side: stage(work, side, f"digests{side}", _digests(work, side, seed, buckets)))
+    # The control's digests stream straight in while the candidate's server computes its own
+    # into a temp table (no statement can stream into the one comparison session at once).
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        staging = pool.submit(stage, work, 1, "digests1", _digests(work, 1, seed, buckets))
+        _copy(work, work.sides[0], _digests(work, 0, seed, buckets), work.conn, work.temps.identifier("h0"))
+        staged = staging.result()
+    everything = sql.SQL("SELECT * FROM {}").format(staged)
+    _copy(work, work.sides[1], everything, work.conn, work.temps.identifier("h1"))
     counts = []
     for side in (0, 1):
         target = work.temps.identifier(f"h{side}")
-        _copy(work, work.sides[side], sql.SQL("SELECT * FROM {}").format(staged[side]), work.conn, target)
         (n,) = run_on(
             work, work.conn, sql.SQL("SELECT pg_catalog.count(*) FROM {}").format(target)
         ).fetchone()
