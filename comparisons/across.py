@@ -20,19 +20,20 @@ from sqlglot import exp
 from comparisons.accepted import AcceptedDifference
 from comparisons.bisect import bucket_pass
 from comparisons.connection import Connection
-from comparisons.entity import DEFAULT_MAX_DETAIL_ROWS, DEFAULT_WORK_MEM, compare_work, session_setting
+from comparisons.entity import (
+    DEFAULT_MAX_DETAIL_ROWS,
+    DEFAULT_WORK_MEM,
+    compare_work,
+    plan_sides,
+    session_setting,
+)
 from comparisons.expressions import json_function_sql, needs_json_function
 from comparisons.keylist import KeySink
-from comparisons.plan import build_plan, query_columns
-from comparisons.qualify import render, side_query
 from comparisons.result import EntityResult, verdict
-from comparisons.schema import column_types, schema_diff
 from comparisons.spec import EntitySpec
 from comparisons.stream import Meter
-from comparisons.transfer import Transfer, classify, fetch, move_digests
-from comparisons.work import EntityWork, TempTables
-
-LABELS = ("control", "candidate")
+from comparisons.transfer import Transfer, classify, fetch, key_types, move_digests
+from comparisons.work import EntityWork, TempTables, side_queries
 
 
 def compare_entity_across(
@@ -52,19 +53,11 @@ def compare_entity_across(
 ) -> EntityResult:
     """Compare ``spec`` between ``schemas[0]`` on ``sides[0]`` and ``schemas[1]`` on
     ``sides[1]``; ``conn`` is the comparison's own session (temp tables only)."""
-    queries = (
-        side_query(spec.parsed, schemas[0], business_date),
-        side_query(spec.parsed, schemas[1], business_date),
-    )
-    described = tuple(
-        query_columns(side, render(query), label, spec.name)
-        for side, query, label in zip(sides, queries, LABELS, strict=True)
-    )
-    plan = build_plan(spec, *([(c.name, c.type_code) for c in side] for side in described))
-    findings = schema_diff(spec, column_types(described[0]), column_types(described[1]))
+    queries = side_queries(spec, schemas, business_date)
+    plan, findings, columns = plan_sides(sides, spec, queries)
     temps = TempTables()
-    columns = (described[0], described[1])
-    moving = Transfer(conn, sides, plan, queries, columns, temps, spec.name, meter or Meter())
+    keys = key_types(conn, plan)
+    moving = Transfer(conn, sides, plan, queries, columns, keys, temps, spec.name, meter or Meter())
     try:
         with session_setting(conn, "work_mem", work_mem):  # the key grouping of every row moved
             settled = transfer_rows(moving, transfer)

@@ -7,7 +7,9 @@ from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date
 
+import psycopg
 from psycopg import sql
+from sqlglot import exp
 
 from comparisons.accepted import AcceptedDifference
 from comparisons.classify import Classified, classify
@@ -18,11 +20,11 @@ from comparisons.keylist import KeySink, stream_key_list
 from comparisons.patterns import group_patterns, pick_samples
 from comparisons.plan import Plan, build_plan, query_columns
 from comparisons.pushdown import Stage1, run_stage1
-from comparisons.qualify import render, side_query
+from comparisons.qualify import render
 from comparisons.result import Counts, EntityResult, verdict
 from comparisons.schema import SchemaFinding, column_types, schema_diff
 from comparisons.spec import EntitySpec
-from comparisons.work import Difference, EntityWork, Key, key_alias
+from comparisons.work import Difference, EntityWork, Key, key_alias, side_queries
 
 DEFAULT_MAX_DETAIL_ROWS = 10_000
 # Stage 1 groups both sides' rows by key in one hash aggregate; with the default 4MB it
@@ -50,11 +52,10 @@ def compare_entity(
     """
     if max_detail_rows < 0:
         raise ValueError("max_detail_rows must be >= 0")
-    schemas = (control_schema, candidate_schema)
-    plan, findings = _plan(conn, spec, schemas, business_date)
-    work = EntityWork.of(conn, spec, plan, schemas, business_date)
+    queries = side_queries(spec, (control_schema, candidate_schema), business_date)
+    plan, findings, _ = plan_sides((conn, conn), spec, queries)
     return compare_work(
-        work,
+        EntityWork(conn, spec, plan, business_date, queries),
         findings,
         accepted,
         max_detail_rows=max_detail_rows,
@@ -132,16 +133,18 @@ def _accepted_by(work: EntityWork) -> dict[Key, str]:
     return {tuple(row[:-1]): str(row[-1]) for row in work.conn.execute(query).fetchall()}
 
 
-def _plan(
-    conn: Connection, spec: EntitySpec, schemas: tuple[str, str], business_date: date
-) -> tuple[Plan, tuple[SchemaFinding, ...]]:
-    described = [
-        query_columns(conn, render(side_query(spec.parsed, schema, business_date)), label, spec.name)
-        for schema, label in zip(schemas, ("control", "candidate"), strict=True)
-    ]
+def plan_sides(
+    conns: tuple[Connection, Connection], spec: EntitySpec, queries: tuple[exp.Query, exp.Query]
+) -> tuple[Plan, tuple[SchemaFinding, ...], tuple[list[psycopg.Column], list[psycopg.Column]]]:
+    """The plan from the columns each side's query returns on its own connection, the schema
+    findings, and those columns."""
+    described = tuple(
+        query_columns(conn, render(query), label, spec.name)
+        for conn, query, label in zip(conns, queries, ("control", "candidate"), strict=True)
+    )
     control, candidate = ([(c.name, c.type_code) for c in side] for side in described)
-    types = [column_types(side) for side in described]
-    return build_plan(spec, control, candidate), schema_diff(spec, types[0], types[1])
+    findings = schema_diff(spec, column_types(described[0]), column_types(described[1]))
+    return build_plan(spec, control, candidate), findings, (described[0], described[1])
 
 
 def _counts(stage1: Stage1, exact: Classified, coverage: Coverage) -> Counts:

@@ -32,27 +32,25 @@ def copy_between(
     target: Connection,
     table: sql.Composable,
     meter: Meter | None = None,
-) -> None:
-    """The rows of ``query`` on ``source`` appended to ``table`` on ``target``."""
+) -> int:
+    """The rows of ``query`` on ``source`` appended to ``table`` on ``target``; how many."""
     out = sql.SQL("COPY ({}) TO STDOUT (FORMAT binary)").format(query)
     into = sql.SQL("COPY {} FROM STDIN (FORMAT binary)").format(table)
-    with (
-        source.cursor() as reading,
-        target.cursor() as writing,
-        reading.copy(out) as copy_out,
-        writing.copy(into) as copy_in,
-    ):
-        chunk = bytearray()
-        for block in copy_out:
-            chunk += block
-            if len(chunk) >= CHUNK:
-                copy_in.write(bytes(chunk))
-                _count(meter, len(chunk))
-                chunk.clear()
-        copy_in.write(bytes(chunk))
-        _count(meter, len(chunk))
+    with source.cursor() as reading, target.cursor() as writing:
+        with reading.copy(out) as copy_out, writing.copy(into) as copy_in:
+            chunk = bytearray()
+            for block in copy_out:
+                chunk += block
+                if len(chunk) >= CHUNK:
+                    copy_in.write(bytes(chunk))
+                    _count(meter, len(chunk))
+                    chunk.clear()
+            copy_in.write(bytes(chunk))
+            _count(meter, len(chunk))
+        written = writing.rowcount  # COPY's own count of the rows it wrote, once it has ended
     if meter is not None:
         meter.streams += 1
+    return written
 
 
 def _count(meter: Meter | None, relayed: int) -> None:

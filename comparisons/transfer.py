@@ -62,6 +62,7 @@ class Transfer:
     plan: Plan
     queries: tuple[exp.Query, exp.Query]
     columns: tuple[list[psycopg.Column], list[psycopg.Column]]  # each side's query columns
+    key_types: tuple[str, ...]  # the key columns' type names (built-in: the same on every server)
     temps: TempTables
     entity: str
     meter: Meter
@@ -115,8 +116,7 @@ def in_buckets(plan: Plan, side: int, seed: str, buckets: Buckets | None) -> exp
 
 def move_digests(work: Transfer, seed: str, buckets: Buckets | None) -> tuple[int, int]:
     """Each side's (key, digest) of the rows to classify into _h0/_h1; their row counts."""
-    types = _types(work.conn, [c.type_oid if c.native else TEXT for c in work.plan.key])
-    keys = _definitions([key_alias(i) for i in range(len(types))], types)
+    keys = _key_definitions(work)
     for side in (0, 1):
         work.temps.create(f"h{side}")
         table = work.temps.identifier(f"h{side}")
@@ -127,18 +127,12 @@ def move_digests(work: Transfer, seed: str, buckets: Buckets | None) -> tuple[in
     # into a temp table (no statement can stream into the one comparison session at once).
     with ThreadPoolExecutor(max_workers=1) as pool:
         staging = pool.submit(stage, work, 1, "digests1", _digests(work, 1, seed, buckets))
-        _copy(work, work.sides[0], _digests(work, 0, seed, buckets), work.conn, work.temps.identifier("h0"))
+        control = _copy(
+            work, work.sides[0], _digests(work, 0, seed, buckets), work.conn, work.temps.identifier("h0")
+        )
         staged = staging.result()
     everything = sql.SQL("SELECT * FROM {}").format(staged)
-    _copy(work, work.sides[1], everything, work.conn, work.temps.identifier("h1"))
-    counts = []
-    for side in (0, 1):
-        target = work.temps.identifier(f"h{side}")
-        (n,) = run_on(
-            work, work.conn, sql.SQL("SELECT pg_catalog.count(*) FROM {}").format(target)
-        ).fetchone()
-        counts.append(int(n))
-    return counts[0], counts[1]
+    return control, _copy(work, work.sides[1], everything, work.conn, work.temps.identifier("h1"))
 
 
 def _digests(work: Transfer, side: int, seed: str, buckets: Buckets | None) -> sql.SQL:
@@ -152,11 +146,20 @@ def _digests(work: Transfer, side: int, seed: str, buckets: Buckets | None) -> s
 
 def _copy(
     work: Transfer, source: Connection, query: sql.Composable, target: Connection, table: sql.Composable
-) -> None:
+) -> int:
     try:
-        copy_between(source, query, target, table, work.meter)
+        return copy_between(source, query, target, table, work.meter)
     except psycopg.Error as exc:
         raise failed(work, exc) from exc
+
+
+def key_types(conn: Connection, plan: Plan) -> tuple[str, ...]:
+    """The key columns' types as moved: a native key's own, else text."""
+    return tuple(_types(conn, [c.type_oid if c.native else TEXT for c in plan.key]))
+
+
+def _key_definitions(work: Transfer) -> sql.Composable:
+    return _definitions([key_alias(i) for i in range(len(work.key_types))], work.key_types)
 
 
 def _types(conn: Connection, oids: Sequence[int]) -> list[str]:
@@ -214,9 +217,9 @@ def _send_wanted(work: Transfer, side: int) -> sql.Identifier:
     """The unsettled keys, into a temp table of the side's session: its rows to fetch are theirs."""
     conn = work.sides[side]
     wanted = sql.Identifier("pg_temp", work.temps.name(f"wanted{side}"))
-    types = _types(conn, [c.type_oid if c.native else TEXT for c in work.plan.key])
-    keys = _definitions([key_alias(i) for i in range(len(types))], types)
-    run_on(work, conn, sql.SQL("CREATE TEMP TABLE {} ({}) ON COMMIT DROP").format(wanted, keys))
+    run_on(
+        work, conn, sql.SQL("CREATE TEMP TABLE {} ({}) ON COMMIT DROP").format(wanted, _key_definitions(work))
+    )
     unsettled = sql.SQL("SELECT {} FROM {}").format(key_names(work.plan), work.temps.identifier("diff"))
     _copy(work, work.conn, unsettled, conn, wanted)
     run_on(work, conn, sql.SQL("ANALYZE {}").format(wanted))

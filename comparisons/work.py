@@ -79,8 +79,14 @@ class EntityWork:
     def of(
         cls, conn: Connection, spec: EntitySpec, plan: Plan, schemas: tuple[str, str], business_date: date
     ) -> EntityWork:
-        queries = (
-            side_query(spec.parsed, schemas[0], business_date),
-            side_query(spec.parsed, schemas[1], business_date),
-        )
-        return cls(conn, spec, plan, business_date, queries)
+        return cls(conn, spec, plan, business_date, side_queries(spec, schemas, business_date))
+
+
+def side_queries(
+    spec: EntitySpec, schemas: tuple[str, str], business_date: date
+) -> tuple[exp.Query, exp.Query]:
+    """Each side's query, bound to the date and qualified to its schema."""
+    return (
+        side_query(spec.parsed, schemas[0], business_date),
+        side_query(spec.parsed, schemas[1], business_date),
+    )

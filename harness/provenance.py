@@ -11,7 +11,7 @@ from typing import Any
 from harness.database import Connection
 from harness.isolation import SideSpace
 from harness.manifest import MANIFEST, Side, read_text
-from harness.servers import Servers
+from harness.servers import Servers, server_address
 
 # Every server setting not at its built-in default, as the run saw it (source 'session' ones
 # are the harness's own pins, recorded beside them).
@@ -55,10 +55,9 @@ def server_records(servers: Servers) -> dict[str, Any]:
     records = {}
     for name, database in servers.named().items():
         with database.connect() as conn:
-            host = conn.info.host if not conn.info.host.startswith("/") else "local socket"
             records[name] = {
                 "uri": database.display_uri,
-                "host": f"{host}:{conn.info.port}",
+                "host": server_address(conn),
                 **server_record(conn),
             }
     return records

@@ -22,7 +22,7 @@ from comparisons.qualify import parse_query, referenced_tables
 from comparisons.result import Verdict
 from harness import coverage
 from harness.config import Config
-from harness.database import Connection, Database, first_line
+from harness.database import Connection, first_line
 from harness.isolation import SideSpace
 from harness.ledger.entries import Comparison, DateFinished
 from harness.ledger.keys import KeyRecorder
@@ -68,24 +68,19 @@ class DateOutcome:
         return f"{self.business_date}: {counts}{tail}"
 
 
-def load_exports(default: Database, executions: dict[str, Execution]) -> dict[str, Execution]:
-    """Load each side's export files for the comparison, on the side's server (sides
-    declaring an export only); a side whose files do not load fails."""
-    loaded = {}
-    for label, execution in executions.items():
-        loaded[label] = execution
-        # No table a side did not ask for: only a side that declares an export has one.
-        if execution.failed or execution.space.side.export is None:
-            continue
-        try:
-            with execution.space.database(default).connect() as admin, admin.transaction():
-                _drop_export_table(admin, execution.space.schema)
-                comparisons.load_export_rows(admin, execution.space.schema, list(execution.exports))
-        except (comparisons.ExportFormatError, psycopg.Error) as exc:
-            loaded[label] = execution.failing(
-                f"{execution.space.side.name}'s export could not be loaded: {exc}"
-            )
-    return loaded
+def load_export(admin: Connection, execution: Execution) -> Execution:
+    """The side's export files loaded for the comparison, on ``admin``, a session on the side's
+    server (a side declaring an export only); the side failing if its files do not load."""
+    # No table a side did not ask for: only a side that declares an export has one.
+    if execution.failed or execution.space.side.export is None:
+        return execution
+    try:
+        with admin.transaction():
+            _drop_export_table(admin, execution.space.schema)
+            comparisons.load_export_rows(admin, execution.space.schema, list(execution.exports))
+    except (comparisons.ExportFormatError, psycopg.Error) as exc:
+        return execution.failing(f"{execution.space.side.name}'s export could not be loaded: {exc}")
+    return execution
 
 
 def _drop_export_table(admin: Connection, schema: str) -> None:

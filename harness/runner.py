@@ -37,7 +37,7 @@ from harness.orphans import find_orphans
 from harness.plans import capture_plans
 from harness.progress import Progress
 from harness.reader import Reading, grant_reader, open_reading
-from harness.reconcile import DateOutcome, compare_date, load_exports
+from harness.reconcile import DateOutcome, compare_date, load_export
 from harness.run_plan import RunPlan, RunRequest
 from harness.run_start import RunStart, RunState, drop_run_objects, source_fingerprints
 from harness.servers import source_session
@@ -106,11 +106,12 @@ class Runner:
     def _ready_for_reading(self, state: RunState, executions: dict[str, Execution]) -> dict[str, Execution]:
         """The date's exports loaded and the reader granted the tables the sides made, on
         each side's server."""
-        executions = load_exports(self.database, executions)
+        loaded = {}
         for space in state.spaces:
             with space.database(self.database).connect() as admin:
+                loaded[space.label] = load_export(admin, executions[space.label])
                 grant_reader(admin, state.reader, [space])
-        return executions
+        return loaded
 
     def _compare_books(self, conn: Connection, reading: Reading, state: RunState, plan: RunPlan) -> None:
         """The whole books as the run left them, once the last date is recorded (harness.books)."""

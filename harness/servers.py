@@ -96,12 +96,17 @@ def resolve_servers(
     return Servers(ledger, database(source_uri) if source_uri else control, (control, candidate))
 
 
+def server_address(conn: Connection) -> str:
+    """host:port of a connection's server ("local socket" for a socket directory)."""
+    host = conn.info.host if not conn.info.host.startswith("/") else "local socket"
+    return f"{host}:{conn.info.port}"
+
+
 def describe_server(database: Database) -> str:
     """A server as 'harness db info' shows it: version, host and port, URI without password."""
     with database.connect() as conn:
         row = conn.execute("SELECT pg_catalog.current_setting('server_version')").fetchone()
-        host = conn.info.host if not conn.info.host.startswith("/") else "local socket"
-        where = f"{host}:{conn.info.port}, database {conn.info.dbname}"
+        where = f"{server_address(conn)}, database {conn.info.dbname}"
     version = row[0] if row else "?"
     return f"PostgreSQL {version} on {where} ({database.display_uri})"
 
