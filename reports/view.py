@@ -269,6 +269,8 @@ def _provenance(doc: dict[str, Any]) -> dict[str, Any]:
         "sides": [(label, doc["sides"][label]) for label in charts.SIDES],
         "sources": sources,
         "sources_changed": any(s["changed"] for s in sources),
+        # no 'after' to compare with: the run did not finish, or the source's server was gone
+        "sources_unread": bool(before) and not after,
     }
 
 

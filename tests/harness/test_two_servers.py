@@ -12,11 +12,13 @@ import pytest
 from harness import run_start
 from harness.cli.output import print_summary
 from harness.errors import DatabaseUnavailable, IsolationError
+from harness.history import run_document
 from harness.ledger.runs import read_runs
 from harness.progress import Progress
 from harness.run_plan import RunRequest
 from harness.runner import Runner
 from harness.source_copy import copy_source_across
+from reports.html import render_html
 from tests.conftest import TestDatabase
 from tests.harness.runs import DATES, config_with, run, seed_small, variant
 from tests.harness.test_differing_keys import MANY_CHANGES
@@ -136,7 +138,9 @@ def test_a_server_that_goes_away_mid_run_fails_the_run_cleanly(db: TestDatabase,
         assert record.status == "failed"
         assert [d.business_date for d in record.dates] == [DATES[0].isoformat()]
         left = conn.execute("SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'run\\_%'").fetchone()
+        doc = run_document(conn, record.started.run_id)
     assert left == (0,)  # the candidate's schema on the reachable server is gone
+    assert "not read after the run" in render_html(doc)  # the dead source is not called unchanged
 
 
 def test_db_info_names_each_server_and_reproduce_names_the_side_dsn(
