@@ -30,9 +30,10 @@ from comparisons.entity import (
 from comparisons.expressions import json_function_sql, needs_json_function
 from comparisons.keylist import KeySink
 from comparisons.result import EntityResult, verdict
+from comparisons.spark.engine import SparkEngine
 from comparisons.spec import EntitySpec
 from comparisons.stream import Meter
-from comparisons.transfer import Transfer, classify, fetch, key_types, move_digests
+from comparisons.transfer import Transfer, classify, fetch, key_types, move_digests, receive_keys
 from comparisons.work import EntityWork, TempTables, side_queries
 
 
@@ -50,6 +51,7 @@ def compare_entity_across(
     work_mem: str = DEFAULT_WORK_MEM,
     key_list: KeySink | None = None,
     meter: Meter | None = None,
+    engine: SparkEngine | None = None,
 ) -> EntityResult:
     """Compare ``spec`` between ``schemas[0]`` on ``sides[0]`` and ``schemas[1]`` on
     ``sides[1]``; ``conn`` is the comparison's own session (temp tables only)."""
@@ -60,11 +62,12 @@ def compare_entity_across(
     moving = Transfer(conn, sides, plan, queries, columns, keys, temps, spec.name, meter or Meter())
     try:
         with session_setting(conn, "work_mem", work_mem):  # the key grouping of every row moved
-            settled = transfer_rows(moving, transfer)
+            settled = transfer_rows(moving, transfer, engine, spec.partition_column)
     except BaseException:
         temps.drop(conn)
         raise
-    work = EntityWork(conn, spec, plan, business_date, settled.rows, temps)
+    spark = engine.session if engine is not None else None
+    work = EntityWork(conn, spec, plan, business_date, settled.rows, temps, spark)
     result = compare_work(
         work,
         findings,
@@ -87,8 +90,11 @@ class Settled:
     rows: tuple[exp.Query, exp.Query]  # each side's fetched rows, in the comparison's session
 
 
-def transfer_rows(work: Transfer, mode: str) -> Settled:
-    """Move what comparing ``work``'s two sides needs into its session (comparisons.transfer)."""
+def transfer_rows(
+    work: Transfer, mode: str, engine: SparkEngine | None = None, partition_column: str = ""
+) -> Settled:
+    """Move what comparing ``work``'s two sides needs into its session (comparisons.transfer);
+    with mode spark, Spark settles the keys (comparisons.spark) and only the others move."""
     seed = secrets.token_hex(16)
     for side in work.sides:
         if needs_json_function(side.info.server_version):
@@ -96,6 +102,8 @@ def transfer_rows(work: Transfer, mode: str) -> Settled:
     with ExitStack() as stack:
         for side in work.sides:
             stack.enter_context(_snapshot(side))
+        if mode == "spark":
+            return _settled_on_spark(work, seed, engine, partition_column)
         buckets = bucket_pass(work, seed) if mode == "bisect" else None
         totals = move_digests(work, seed, buckets)
         equal, unsettled = classify(work, totals[0])
@@ -103,6 +111,20 @@ def transfer_rows(work: Transfer, mode: str) -> Settled:
     control, candidate = (buckets.control_rows, buckets.candidate_rows) if buckets else totals
     settled_elsewhere = control - totals[0]  # rows of buckets whose checksums agreed: all equal
     return Settled(control, candidate, equal + settled_elsewhere, (rows[0], rows[1]))
+
+
+def _settled_on_spark(
+    work: Transfer, seed: str, engine: SparkEngine | None, partition_column: str
+) -> Settled:
+    if engine is None:
+        raise ValueError("transfer spark needs a SparkEngine")
+    types = tuple({c.name: c.type_code for c in side} for side in work.columns)
+    found = engine.settle(
+        work.sides, work.plan, work.queries, (types[0], types[1]), partition_column, work.entity, seed
+    )
+    receive_keys(work, found.unsettled)
+    rows = fetch(work, len(found.unsettled))
+    return Settled(found.control_rows, found.candidate_rows, found.equal, (rows[0], rows[1]))
 
 
 @contextmanager

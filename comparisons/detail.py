@@ -28,10 +28,8 @@ from comparisons.expressions import SOURCE, key_value, text_value
 from comparisons.normalize import difference, is_invalid_json, normalize, numbers_equal
 from comparisons.plan import Column, Plan, Rule
 from comparisons.qualify import column, render, table
+from comparisons.spark.detail import JOIN, SIDES, Matches, spark_matches
 from comparisons.work import Difference, EntityWork, Key, TempTables, Values, key_alias
-
-SIDES = ("control", "candidate")
-JOIN = "_key"
 
 
 @dataclass(frozen=True)
@@ -60,7 +58,7 @@ def run_stage2(work: EntityWork) -> Detail:
     duplicates = [k for k, cls in examined.items() if cls == "duplicate_key"]
     paired = [k for k, cls in examined.items() if cls != "duplicate_key"]
     differences = [_duplicate(plan, key, rows) for key in duplicates]
-    equal, within, compared, columns = _compare(plan, paired, rows)
+    equal, within, compared, columns = _compare(plan, paired, rows, work.spark)
     return Detail((*differences, *compared), equal, within, columns, tuple(examined.values()))
 
 
@@ -149,34 +147,30 @@ def _frame(plan: Plan, keys: Sequence[Key], side: dict[Key, list[Values]]) -> pd
 
 
 def _compare(
-    plan: Plan, keys: Sequence[Key], rows: list[dict[Key, list[Values]]]
+    plan: Plan, keys: Sequence[Key], rows: list[dict[Key, list[Values]]], spark: Any = None
 ) -> tuple[int, int, list[Difference], tuple[ColumnDiff, ...]]:
     if not keys:
         return 0, 0, [], ()
     internal = {f"c{i}": col for i, col in enumerate(plan.compared)}
-    compare = PandasCompare(
-        _frame(plan, keys, rows[0]),
-        _frame(plan, keys, rows[1]),
-        join_columns=[JOIN],
-        df1_name=SIDES[0],
-        df2_name=SIDES[1],
-        cast_column_names_lower=False,
-        custom_comparators=[PlanComparator(internal)],
+    frames = (_frame(plan, keys, rows[0]), _frame(plan, keys, rows[1]))
+    matched = (
+        spark_matches(spark, frames, internal) if spark is not None else _pandas_matches(frames, internal)
     )
-    differences = [_only(plan, rows, row[JOIN], "control_only") for _, row in compare.df1_unq_rows.iterrows()]
-    differences += [
-        _only(plan, rows, row[JOIN], "candidate_only") for _, row in compare.df2_unq_rows.iterrows()
-    ]
+    differences = [_only(plan, rows, joined, "control_only") for joined in matched.control_only]
+    differences += [_only(plan, rows, joined, "candidate_only") for joined in matched.candidate_only]
+    values = tuple({k: dict(zip(f[JOIN], f[n], strict=True)) for n, k in internal.items()} for f in frames)
     equal = within = 0
     stats: dict[str, list[Any]] = {c.name: [0, None] for c in plan.compared}
-    for _, row in compare.intersect_rows.iterrows():
-        key = tuple(json.loads(row[JOIN]))
-        control, candidate = rows[0][key][0], rows[1][key][0]
-        differing = [internal[n].name for n in internal if not row[f"{n}_match"]]
-        _track(stats, internal, row, differing)
+    for joined, matches in matched.both.items():
+        key = tuple(json.loads(joined))
+        pair = {
+            n: (_value(values[0][col][joined]), _value(values[1][col][joined])) for n, col in internal.items()
+        }
+        differing = [internal[n].name for n in internal if not matches[n]]
+        _track(stats, internal, pair, differing)
         if differing:
-            differences.append(_different(plan, key, differing, control, candidate))
-        elif any(_value(row[f"{n}_{SIDES[0]}"]) != _value(row[f"{n}_{SIDES[1]}"]) for n in internal):
+            differences.append(_different(plan, key, differing, rows[0][key][0], rows[1][key][0]))
+        elif any(a != b for a, b in pair.values()):
             within += 1
         else:
             equal += 1
@@ -184,13 +178,32 @@ def _compare(
     return equal, within, differences, columns
 
 
+def _pandas_matches(frames: tuple[pd.DataFrame, pd.DataFrame], internal: dict[str, Column]) -> Matches:
+    compare = PandasCompare(
+        *frames,
+        join_columns=[JOIN],
+        df1_name=SIDES[0],
+        df2_name=SIDES[1],
+        cast_column_names_lower=False,
+        custom_comparators=[PlanComparator(internal)],
+    )
+    both = {
+        str(row[JOIN]): {n: bool(row[f"{n}_match"]) for n in internal}
+        for _, row in compare.intersect_rows.iterrows()
+    }
+    return Matches(tuple(compare.df1_unq_rows[JOIN]), tuple(compare.df2_unq_rows[JOIN]), both)
+
+
 def _track(
-    stats: dict[str, list[Any]], internal: dict[str, Column], row: pd.Series, differing: list[str]
+    stats: dict[str, list[Any]],
+    internal: dict[str, Column],
+    pair: dict[str, tuple[Any, Any]],
+    differing: list[str],
 ) -> None:
     for n, col in internal.items():
         if col.name in differing:
             stats[col.name][0] += 1
-        gap = difference(_value(row[f"{n}_{SIDES[0]}"]), _value(row[f"{n}_{SIDES[1]}"]))
+        gap = difference(*pair[n])
         if gap is not None and gap > 0 and (stats[col.name][1] is None or gap > stats[col.name][1]):
             stats[col.name][1] = gap
 

@@ -23,3 +23,7 @@ class InvariantQueryError(ComparisonError):
 
 class ExportFormatError(ComparisonError):
     """An exported CSV file cannot be loaded: no header, a mismatched header or a ragged row."""
+
+
+class EngineUnavailable(ComparisonError):
+    """The comparison engine the config names cannot start here (pyspark, Java, a driver)."""

@@ -139,6 +139,7 @@ def _check_spec_columns(spec: EntitySpec, names: list[str], types: tuple[dict[st
                     f"query (it returns: {', '.join(side_types)}); names are case-sensitive"
                 )
     mentioned = [*spec.ignore, *spec.context, *spec.numeric, *spec.tolerances, *spec.normalizers]
+    mentioned += [spec.partition_column] if spec.partition_column else []
     for column in mentioned:
         if column not in names:
             raise EntityQueryError(

@@ -36,6 +36,7 @@ ENTITY_KEYS = (
     "derived_from",
     "lineage",
     "type_differences",
+    "partition_column",
 )
 TYPE_DIFFERENCES = ("report", "fail")
 DEFAULT_MINOR_UNIT_DECIMALS = 2
@@ -73,6 +74,9 @@ class EntitySpec:
     # A column whose type differs between the sides (text vs varchar(400)) is reported
     # beside the verdict, or with "fail" makes the entity a MISMATCH.
     type_differences: str = "report"
+    # engine spark: the column (integer, date or timestamp) its JDBC reads are partitioned on;
+    # "" derives it from the key (comparisons.spark.reads)
+    partition_column: str = ""
 
     @property
     def parsed(self) -> exp.Query:
@@ -123,6 +127,7 @@ def _entity(data: dict[str, Any], where: values.Where, base: Traversable | None)
         derived_from=values.text(data, "derived_from", where) if "derived_from" in data else "",
         lineage=_lineage(data.get("lineage", {}), where),
         type_differences=_type_differences(data.get("type_differences", "report"), where),
+        partition_column=values.text(data, "partition_column", where) if "partition_column" in data else "",
     )
     _check_roles(spec, where)
     _check_lineage(spec, where)

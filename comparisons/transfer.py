@@ -190,6 +190,22 @@ def classify(work: Transfer, control_rows: int) -> tuple[int, int]:
     return control_rows - int(n1), int(keys)
 
 
+def receive_keys(work: Transfer, keys: Sequence[tuple[Any, ...]]) -> None:
+    """Keys settled elsewhere (by Spark) as unsettled, as their text, into _diff."""
+    diff = work.temps.identifier("diff")
+    work.temps.create("diff")
+    run_on(work, work.conn, sql.SQL("CREATE TEMP TABLE {} ({})").format(diff, _key_definitions(work)))
+    if not keys:
+        return
+    try:
+        with work.conn.cursor().copy(sql.SQL("COPY {} FROM STDIN").format(diff)) as copy:
+            for key in keys:
+                copy.write_row(key)
+    except psycopg.Error as exc:
+        raise failed(work, exc) from exc
+    run_on(work, work.conn, sql.SQL("ANALYZE {}").format(diff))
+
+
 def fetch(work: Transfer, unsettled: int) -> tuple[exp.Query, exp.Query]:
     """Each side's rows of the unsettled keys, whole, into _moved0/_moved1 of the comparison's
     session: the keys sent to each side, the rows computed on both servers at once."""

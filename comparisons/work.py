@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from psycopg import sql
 from sqlglot import exp
@@ -74,6 +75,7 @@ class EntityWork:
     business_date: date
     queries: tuple[exp.Query, exp.Query]  # control's, candidate's: date bound, schema qualified
     temps: TempTables = field(default_factory=TempTables)
+    spark: Any = None  # engine spark: the SparkSession stage 2's datacompy compares on
 
     @classmethod
     def of(

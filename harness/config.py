@@ -28,10 +28,11 @@ from comparisons.errors import SpecError
 from comparisons.export import TABLE as EXPORT_TABLE
 from comparisons.qualify import referenced_tables
 from harness.cases import CaseSpec, parse_cases
+from harness.compare_config import CompareSettings, parse_compare
 from harness.cutover.settings import CutoverSettings, parse_cutover
 from harness.errors import ConfigError
 from harness.manifest import Side, resolve_side
-from harness.servers import TRANSFERS, ServerRef, parse_server
+from harness.servers import ServerRef, parse_server
 from harness.source_config import SourceConfig, check_keys, parse_source
 
 T = TypeVar("T")
@@ -52,7 +53,6 @@ SECTIONS = {
 }
 REPORT_KEYS = {"invariants", "regression_factor"}
 SIDE_KEYS = {"side", "dsn", "dsn_env"}
-COMPARE_KEYS = {"transfer"}
 RUN_KEYS = {"phase_timeout", "role_isolation", "repeat", "calibrated"}
 BUNDLED_WHERE = f"<bundled {DEFAULT_CONFIG}>"
 SERVER_SECTIONS = ("source", "control", "candidate")
@@ -86,8 +86,12 @@ class Config:
     regression_factor: float = 1.5
     # each part's server as the config names it (harness.servers): source, control, candidate
     servers: dict[str, ServerRef] = field(default_factory=dict)
-    # how sides on two servers are compared ([compare] transfer): hashes or bisect
-    transfer: str = "hashes"
+    # [compare]: the engine, and how sides on two servers are compared (harness.compare_config)
+    compare: CompareSettings = field(default_factory=CompareSettings)
+
+    @property
+    def transfer(self) -> str:
+        return self.compare.transfer
 
     @property
     def bundled(self) -> bool:
@@ -182,7 +186,7 @@ def parse_config(text: str, where: str, base: Path | None, queries: Traversable 
         invariants_title=_title(report.get("invariants", "invariants"), where),
         regression_factor=_factor(report.get("regression_factor", 1.5), where),
         servers={name: parse_server(_table(data, name, where), where, name) for name in SERVER_SECTIONS},
-        transfer=_transfer(_table(data, "compare", where), where),
+        compare=parse_compare(_table(data, "compare", where), where),
     )
     _check_derived(config.entities, config.source, where)
     _check_exports(config, where)
@@ -232,15 +236,6 @@ def _tables(data: dict[str, Any], key: str, where: str) -> list[dict[str, Any]]:
     if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
         raise ConfigError(f"{where}: '{key}' must be an array of tables ([[{key}]])")
     return value
-
-
-def _transfer(compare: dict[str, Any], where: str) -> str:
-    check_keys(compare, COMPARE_KEYS, where, "compare.")
-    value = compare.get("transfer", "hashes")
-    if value not in TRANSFERS:
-        known = " or ".join(repr(t) for t in TRANSFERS)
-        raise ConfigError(f"{where}: 'compare.transfer' must be {known}, got {value!r}")
-    return str(value)
 
 
 def _title(value: Any, where: str) -> str:

@@ -49,3 +49,7 @@ class LedgerError(HarnessError):
 class CutoverError(HarnessError):
     """A cutover date cannot be produced: out of order, processed outside the cutover,
     neither side produced it, or the published books cannot take a side's output."""
+
+
+class EngineUnavailable(HarnessError):
+    """The comparison engine the config names cannot start here."""

@@ -21,6 +21,7 @@ def method_of(config: Config) -> dict[str, Any]:
         "entities": [_entity(spec) for spec in config.entities],
         "invariants": [_invariant(spec) for spec in config.invariants],
         "cases": [case.to_dict() for case in config.cases],
+        "compare": config.compare.to_dict(),
     }
 
 

@@ -14,7 +14,7 @@ harness's own session on the moved digests and rows (``Reading``, comparisons.ac
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -25,6 +25,8 @@ from psycopg import sql
 
 import comparisons
 from comparisons.across import compare_entity_across
+from comparisons.spark.engine import SparkEngine
+from harness.compare_config import CompareSettings
 from harness.database import Connection, Database
 from harness.isolation import Login, SideSpace
 
@@ -65,6 +67,7 @@ class Reading:
     sides: tuple[Connection, Connection]  # reading the control's, the candidate's schema
     session: Connection  # where the comparison runs (one of sides, on one server)
     transfer: str | None = None  # how the sides apart are compared; None: on one server
+    engine: SparkEngine | None = None  # engine spark: stage 1 on Spark (transfer "spark")
 
     @property
     def apart(self) -> bool:
@@ -82,25 +85,40 @@ class Reading:
         if self.transfer is None:
             return comparisons.compare_entity(self.session, spec, *schemas, day, accepted, **options)
         return compare_entity_across(
-            self.session, self.sides, spec, schemas, day, accepted, transfer=self.transfer, **options
+            self.session,
+            self.sides,
+            spec,
+            schemas,
+            day,
+            accepted,
+            transfer=self.transfer,
+            engine=self.engine,
+            **options,
         )
 
 
 @contextmanager
 def open_reading(
-    default: Database, spaces: tuple[SideSpace, SideSpace], login: Login | None, transfer: str
+    default: Database,
+    spaces: tuple[SideSpace, SideSpace],
+    login: Login | None,
+    compare: CompareSettings,
+    progress: Callable[[str], None] | None = None,
 ) -> Iterator[Reading]:
-    """The sessions of ``Reading`` for these sides, closed at the end."""
+    """The sessions of ``Reading`` for these sides, closed at the end. Engine spark reads
+    each side in a session of its own, as with the sides on two servers."""
     databases = [space.database(default) for space in spaces]
+    spark = compare.engine == "spark"
     with ExitStack() as stack:
-        if databases[0].uri == databases[1].uri:
+        if databases[0].uri == databases[1].uri and not spark:
             conn = stack.enter_context(connect_reader(databases[0], login))
             yield Reading((conn, conn), conn)
             return
         control, candidate = (stack.enter_context(connect_reader(db, login)) for db in databases)
-        compare = stack.enter_context(default.connect())
-        compare.execute("SELECT pg_catalog.set_config('search_path', %s, false)", (PINNED_SEARCH_PATH,))
-        yield Reading((control, candidate), compare, transfer)
+        session = stack.enter_context(default.connect())
+        session.execute("SELECT pg_catalog.set_config('search_path', %s, false)", (PINNED_SEARCH_PATH,))
+        engine = SparkEngine(compare.spark, progress) if spark else None
+        yield Reading((control, candidate), session, "spark" if spark else compare.transfer, engine)
 
 
 def refused_relations(conn: Connection, space: SideSpace, tables: list[str]) -> str | None:

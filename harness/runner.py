@@ -80,7 +80,9 @@ class Runner:
         sessions = tuple(SideSession(s.database(self.database), s, plan.phase_timeout) for s in state.spaces)
         drift = DriftCheck(self.config, state.spaces, plan.max_detail_rows)
         with (
-            open_reading(self.database, state.spaces, state.reader, self.config.transfer) as reading,
+            open_reading(
+                self.database, state.spaces, state.reader, self.config.compare, self.progress.status
+            ) as reading,
             source_session(state.servers, conn) as source,
         ):
             for day in state.dates:

@@ -80,10 +80,20 @@ def _method(doc: dict[str, Any]) -> dict[str, Any]:
         "entities": [_method_entity(e, calibration) for e in method.get("entities", [])],
         "invariants": method.get("invariants") or [{"name": n, "description": ""} for n in names],
         "calibration": calibration,
+        "engine": engine_line(method.get("compare")),
         "unsupported": [f"{i['entity']}.{i['column']}" for i in calibration["ignores"] if not i["supported"]]
         if calibration
         else [],
     }
+
+
+def engine_line(compare: dict[str, Any] | None) -> str:
+    """Which engine compared: PostgreSQL (runs recorded before the engine was), or Spark."""
+    if not compare or compare.get("engine") != "spark":
+        return "PostgreSQL"
+    spark = compare.get("spark") or {}
+    parts = spark.get("partitions") or "Spark's default parallelism"
+    return f"Apache Spark at {spark.get('master', 'local[*]')}, {parts} JDBC partitions per side read"
 
 
 def _method_entity(entity: dict[str, Any], calibration: dict[str, Any] | None) -> dict[str, Any]:

@@ -1,0 +1,168 @@
+"""Engine spark against engine postgres: the same rows compared both ways give the same
+counts, verdicts and accepted-difference coverage (a differential test), and Spark's reads
+see one snapshot of each side."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, Phase, given, settings
+
+from comparisons import EntityResult, EntitySpec, compare_entity
+from comparisons.across import compare_entity_across
+from comparisons.spark.engine import SparkEngine
+from comparisons.spark.session import SparkSettings
+from tests.comparisons.conftest import TODAY, D, spec
+from tests.comparisons.test_property import ENTITIES_ACCEPTED, ENTITY, rows
+from tests.conftest import TestDatabase
+
+pytestmark = pytest.mark.spark
+
+TABLE = "CREATE TABLE t (k1 text, k2 int, amount numeric, name text, meta text)"
+INSERT = "INSERT INTO {schema}.t VALUES (%s, %s, %s, %s, %s)"
+ENGINE = SparkEngine(SparkSettings(master="local[2]", partitions=3))
+Conn = Any
+
+
+class Engines:
+    """ctl and cnd in one database; compared by PostgreSQL, and by Spark."""
+
+    def __init__(self, admin: Conn, control: Conn, candidate: Conn, compare: Conn) -> None:
+        self.admin, self.sides, self.compare = admin, (control, candidate), compare
+
+    def load(
+        self, control: list[tuple[Any, ...]], candidate: list[tuple[Any, ...]], table: str = TABLE
+    ) -> None:
+        for schema, data in (("ctl", control), ("cnd", candidate)):
+            self.admin.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+            self.admin.execute(f"CREATE SCHEMA {schema}")
+            self.admin.execute(f"SET search_path = {schema}")
+            self.admin.execute(table)
+            self.admin.execute("RESET search_path")
+            with self.admin.cursor() as cur:
+                cur.executemany(INSERT.format(schema=schema), data)
+
+    def postgres(self, entity: EntitySpec, entries: Any = ()) -> EntityResult:
+        return compare_entity(self.admin, entity, "ctl", "cnd", D, tuple(entries), today=TODAY)
+
+    def spark(self, entity: EntitySpec, entries: Any = (), engine: SparkEngine = ENGINE) -> EntityResult:
+        return compare_entity_across(
+            self.compare,
+            self.sides,
+            entity,
+            ("ctl", "cnd"),
+            D,
+            tuple(entries),
+            transfer="spark",
+            today=TODAY,
+            engine=engine,
+        )
+
+
+@pytest.fixture
+def engines(clean_db: TestDatabase) -> Iterator[Engines]:
+    with (
+        clean_db.connect() as admin,
+        clean_db.connect() as control,
+        clean_db.connect() as candidate,
+        clean_db.connect() as compare,
+    ):
+        compare.execute("SET search_path = pg_catalog, pg_temp")
+        yield Engines(admin, control, candidate, compare)
+
+
+def _same(one: EntityResult, two: EntityResult) -> None:
+    assert (two.verdict, two.counts, two.accepted, two.expectation_unmet) == (
+        one.verdict,
+        one.counts,
+        one.accepted,
+        one.expectation_unmet,
+    )
+    assert [p.to_dict() for p in two.patterns] == [p.to_dict() for p in one.patterns]
+
+
+@settings(
+    max_examples=6,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],
+)
+@given(control=rows, candidate=rows)
+def test_spark_counts_what_postgres_counts(
+    engines: Engines, control: list[tuple[Any, ...]], candidate: list[tuple[Any, ...]]
+) -> None:
+    engines.load(control, candidate)
+    _same(engines.postgres(ENTITY, ENTITIES_ACCEPTED), engines.spark(ENTITY, ENTITIES_ACCEPTED))
+
+
+BOOK = [(f"TX-{i:05d}", i % 4 + 1, Decimal(i) / 100 + 10, "name", '{"a": 1}') for i in range(2000)]
+
+
+def _first_with(column: int, value: Any) -> list[tuple[Any, ...]]:
+    """BOOK with one value of its first row replaced."""
+    first = list(BOOK[0])
+    first[column] = value
+    return [tuple(first), *BOOK[1:]]
+
+
+MUTATIONS = {
+    "equal": BOOK,
+    "a cent added": _first_with(2, BOOK[0][2] + Decimal("0.01")),
+    "a cent and two over": _first_with(2, BOOK[0][2] + Decimal("0.03")),
+    "a line lost": BOOK[1:],
+    "a line doubled": [*BOOK, BOOK[7]],
+    "a line added": [*BOOK, ("TX-99999", 1, Decimal("5.00"), "name", None)],
+    "json respelled": _first_with(4, '{ "a" : 1.0 }'),
+    "json broken": _first_with(4, '{"a": 1'),
+    "name padded": _first_with(3, "  name\t"),
+    "key NULL": _first_with(0, None),
+}
+
+
+@pytest.mark.parametrize("mutation", list(MUTATIONS))
+def test_mutations_get_the_same_verdict_on_both_engines(engines: Engines, mutation: str) -> None:
+    engines.load(BOOK, MUTATIONS[mutation])
+    one, two = engines.postgres(ENTITY, ENTITIES_ACCEPTED), engines.spark(ENTITY, ENTITIES_ACCEPTED)
+    _same(one, two)
+    assert [s.key for s in two.samples] == [s.key for s in one.samples]
+    expected = "MATCH" if mutation in ("equal", "a cent added", "json respelled", "name padded") else None
+    if expected:
+        assert two.verdict == expected
+    else:
+        assert two.verdict in ("MISMATCH", "ACCEPTED")
+
+
+def test_reads_partitioned_on_an_integer_key_and_on_a_declared_date(engines: Engines) -> None:
+    table = "CREATE TABLE t (id bigint, day date, amount numeric)"
+    data = [(i, f"2024-03-{i % 28 + 1:02d}", Decimal(i)) for i in range(500)]
+    changed = [*data[:-1], (499, "2024-03-01", Decimal(1))]
+    for schema, rows_ in (("ctl", data), ("cnd", changed)):
+        engines.admin.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}")
+        engines.admin.execute(table.replace("TABLE t", f"TABLE {schema}.t"))
+        with engines.admin.cursor() as cur:
+            cur.executemany(f"INSERT INTO {schema}.t VALUES (%s, %s, %s)", rows_)
+    by_key = spec(name="t", query="SELECT * FROM t", key=["id"])
+    by_day = spec(name="t", query="SELECT * FROM t", key=["id"], partition_column="day")
+    for entity in (by_key, by_day):
+        result = engines.spark(entity)
+        assert (result.counts.equal, result.counts.different, result.verdict) == (499, 1, "MISMATCH")
+
+
+def test_a_partition_column_that_is_text_is_refused_in_one_line(engines: Engines) -> None:
+    engines.load(BOOK[:10], BOOK[:10])
+    with pytest.raises(
+        Exception, match="partition_column 'name' must be an integer, date or timestamp column"
+    ):
+        engines.spark(spec(**{**ENTITY_FIELDS, "partition_column": "name"}))
+
+
+ENTITY_FIELDS: dict[str, Any] = {
+    "name": "t",
+    "query": "SELECT * FROM t",
+    "key": ["k1", "k2"],
+    "tolerances": {"amount": 1},
+    "normalizers": {"name": "trim", "meta": "json"},
+}
