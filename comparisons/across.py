@@ -15,6 +15,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from datetime import date
 
+from psycopg import sql
 from sqlglot import exp
 
 from comparisons.accepted import AcceptedDifference
@@ -27,6 +28,7 @@ from comparisons.entity import (
     plan_sides,
     session_setting,
 )
+from comparisons.errors import EntityQueryError
 from comparisons.expressions import json_function_sql, needs_json_function
 from comparisons.keylist import KeySink
 from comparisons.result import EntityResult, verdict
@@ -124,7 +126,24 @@ def _settled_on_spark(
     )
     receive_keys(work, found.unsettled)
     rows = fetch(work, len(found.unsettled))
+    _check_fetched(work, (found.control_rows - found.equal, found.candidate_rows - found.equal))
     return Settled(found.control_rows, found.candidate_rows, found.equal, (rows[0], rows[1]))
+
+
+def _check_fetched(work: Transfer, expected: tuple[int, int]) -> None:
+    """The unsettled keys' rows fetched are the rows Spark counted for them: Spark's reads and
+    the fetch are of one snapshot, so anything else is a comparison that cannot be trusted."""
+    for side, rows in enumerate(expected):
+        moved = work.temps.identifier(f"moved{side}")
+        (fetched,) = work.conn.execute(
+            sql.SQL("SELECT pg_catalog.count(*) FROM {}").format(moved)
+        ).fetchone() or (0,)
+        if fetched != rows:
+            label = ("control", "candidate")[side]
+            raise EntityQueryError(
+                f"{work.entity}: Spark counted {rows} unsettled {label} row(s) but {fetched} were fetched; "
+                "the side changed while it was compared"
+            )
 
 
 @contextmanager

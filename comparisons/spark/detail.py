@@ -9,6 +9,8 @@ NULL-safe equality of the normalized text.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -19,6 +21,7 @@ from datacompy.comparator.base import BaseComparator
 from comparisons.normalize import numbers_equal
 from comparisons.plan import Column, Rule
 
+SHUFFLE = "spark.sql.shuffle.partitions"
 SIDES = ("control", "candidate")
 JOIN = "_key"
 
@@ -69,12 +72,39 @@ def _spark_frame(spark: Any, frame: pd.DataFrame) -> Any:
     return spark.createDataFrame(rows, schema)
 
 
+def _detail_compare() -> Any:
+    from datacompy import SparkSQLCompare
+
+    class DetailCompare(SparkSQLCompare):
+        """SparkSQLCompare without its closing ``matches()``: a log line costing three jobs."""
+
+        def _compare(self, ignore_spaces: bool, ignore_case: bool) -> None:
+            self._dataframe_merge(ignore_spaces)
+            self._intersect_compare(ignore_spaces, ignore_case)
+
+    return DetailCompare
+
+
+@contextmanager
+def _few_partitions(spark: Any) -> Iterator[None]:
+    """At most max_detail_rows keys: one shuffle partition each, not the books' many."""
+    previous = spark.conf.get(SHUFFLE)
+    spark.conf.set(SHUFFLE, "1")
+    try:
+        yield
+    finally:
+        spark.conf.set(SHUFFLE, previous)
+
+
 def spark_matches(
     spark: Any, frames: tuple[pd.DataFrame, pd.DataFrame], internal: dict[str, Column]
 ) -> Matches:
-    from datacompy import SparkSQLCompare
+    with _few_partitions(spark):
+        return _matches(spark, frames, internal)
 
-    compare = SparkSQLCompare(
+
+def _matches(spark: Any, frames: tuple[pd.DataFrame, pd.DataFrame], internal: dict[str, Column]) -> Matches:
+    compare = _detail_compare()(
         spark,
         _spark_frame(spark, frames[0]),
         _spark_frame(spark, frames[1]),

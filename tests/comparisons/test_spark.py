@@ -5,6 +5,7 @@ see one snapshot of each side."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
@@ -166,3 +167,49 @@ ENTITY_FIELDS: dict[str, Any] = {
     "tolerances": {"amount": 1},
     "normalizers": {"name": "trim", "meta": "json"},
 }
+
+
+class Intruding(SparkEngine):
+    """Writes a row into the candidate's table after the snapshots are taken, before Spark reads."""
+
+    def __init__(self, write: Any) -> None:
+        super().__init__(ENGINE.settings)
+        self.write = write
+
+    @contextmanager
+    def _reporting(self, entity: str, group: str) -> Iterator[None]:
+        self.write()
+        with super()._reporting(entity, group):
+            yield
+
+
+def test_every_spark_partition_reads_the_snapshot_the_harness_took(engines: Engines) -> None:
+    engines.load(BOOK, BOOK)
+    late = ("TX-LATE", 1, Decimal("1.00"), "name", None)
+
+    def write() -> None:
+        engines.admin.execute(INSERT.format(schema="cnd"), late)
+
+    result = engines.spark(ENTITY, engine=Intruding(write))
+    assert (result.verdict, result.counts.candidate_rows, result.counts.candidate_only) == (
+        "MATCH",
+        len(BOOK),
+        0,
+    )
+    after = engines.spark(ENTITY)  # a new comparison, a new snapshot: the row is there
+    assert (after.verdict, after.counts.candidate_only) == ("MISMATCH", 1)
+
+
+def test_progress_reports_spark_stages(engines: Engines) -> None:
+    engines.load(BOOK, BOOK)
+    heard: list[str] = []
+    engine = SparkEngine(ENGINE.settings, heard.append)
+    import comparisons.spark.engine as module
+
+    module.POLL_SECONDS, before = 0.05, module.POLL_SECONDS
+    try:
+        engines.spark(ENTITY, engine=engine)
+    finally:
+        module.POLL_SECONDS = before
+    assert heard and all(line.startswith("t: Spark stages ") for line in heard)
+    assert any(" done, tasks " in line for line in heard)
