@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Context, Decimal
 from typing import Any
 
 import pandas as pd
@@ -41,6 +41,7 @@ def _decimal(text: str | None) -> Decimal | None:
 
 
 def numbers_match(a: str | None, b: str | None, tolerance: str) -> bool:
+    """Within the tolerance (the pandas comparator's own rule); exact numbers do not come here."""
     return numbers_equal(_decimal(a), _decimal(b), Decimal(tolerance))
 
 
@@ -58,17 +59,28 @@ class SparkPlanComparator(BaseComparator):
         col = self.columns.get(col_1.removesuffix(f"_{SIDES[0]}"))
         if col is None:
             return None
-        if col.rule is Rule.NUMBER:
+        if col.rule is Rule.NUMBER and col.tolerance:
             within = F.udf(numbers_match, BooleanType())
             return within(F.col(col_1), F.col(col_2), F.lit(str(col.tolerance)))
         return F.col(col_1).eqNullSafe(F.col(col_2))
+
+
+def _text(value: Any) -> str | None:
+    """A normalized value as text; a number's canonical, so exact numbers compare as text
+    (1.10 and 1.1, -0 and 0 alike) and only numbers with a tolerance need the Python UDF."""
+    if value is None:
+        return None
+    if isinstance(value, Decimal) and value.is_finite():
+        exact = Context(prec=len(value.as_tuple().digits))  # normalize() rounds to the context's
+        return "0" if value.is_zero() else format(value.normalize(exact), "f")
+    return str(value)
 
 
 def _spark_frame(spark: Any, frame: pd.DataFrame) -> Any:
     from pyspark.sql.types import StringType, StructField, StructType
 
     schema = StructType([StructField(str(name), StringType(), True) for name in frame.columns])
-    rows = [tuple(None if v is None else str(v) for v in row) for row in frame.itertuples(index=False)]
+    rows = [tuple(_text(v) for v in row) for row in frame.itertuples(index=False)]
     return spark.createDataFrame(rows, schema)
 
 

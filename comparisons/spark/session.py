@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,7 @@ from comparisons.errors import EngineUnavailable
 
 JARS = ("/usr/share/java/postgresql.jar", "/usr/share/java/junixsocket-common.jar")
 DEFAULT_MASTER = "local[*]"
+SECRET = re.compile(r"secret|password|token|credential|key", re.IGNORECASE)  # Spark's redaction, wider
 
 
 @dataclass(frozen=True)
@@ -31,7 +33,9 @@ class SparkSettings:
     jars: tuple[str, ...] = field(default=JARS)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"master": self.master, "conf": dict(self.conf), "partitions": self.partitions}
+        """As recorded with the run: a setting whose name says it holds a secret is redacted."""
+        conf = {name: "<redacted>" if SECRET.search(name) else value for name, value in self.conf}
+        return {"master": self.master, "conf": conf, "partitions": self.partitions}
 
 
 def check_spark(settings: SparkSettings) -> None:

@@ -213,3 +213,17 @@ def test_progress_reports_spark_stages(engines: Engines) -> None:
         module.POLL_SECONDS = before
     assert heard and all(line.startswith("t: Spark stages ") for line in heard)
     assert any(" done, tasks " in line for line in heard)
+
+
+def test_exact_numbers_reach_spark_as_one_text_per_value() -> None:
+    from comparisons.spark.detail import _text
+
+    long = "123456789012345678901234567890123456789012.000000001"
+    assert [_text(Decimal(v)) for v in ("1.10", "1.1", "-0.00", "1E+3", long)] == [
+        "1.1",
+        "1.1",
+        "0",
+        "1000",
+        long,
+    ]
+    assert (_text(Decimal("NaN")), _text(None), _text("json:{}")) == ("NaN", None, "json:{}")
