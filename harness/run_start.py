@@ -92,7 +92,9 @@ class RunStart:
         record = self._started(conn, state, plan, inputs, time.perf_counter() - started, calibration)
         ledger.append(conn, run_id, record)
         where = f" ({describe_servers(servers)})" if servers.apart else ""
-        self.progress.line(f"run {run_id}: {len(plan.dates)} date(s), {self._pair()}{where}")
+        compare = self.config.compare
+        on = f"; compared on Spark at {compare.spark.master}" if compare.engine == "spark" else ""
+        self.progress.line(f"run {run_id}: {len(plan.dates)} date(s), {self._pair()}{where}{on}")
         return state
 
     def _state(

@@ -12,6 +12,7 @@ import atexit
 import os
 import re
 import shutil
+import socket
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from comparisons.errors import EngineUnavailable
 
 JARS = ("/usr/share/java/postgresql.jar", "/usr/share/java/junixsocket-common.jar")
 DEFAULT_MASTER = "local[*]"
+MASTER_TIMEOUT = 5.0
 SECRET = re.compile(r"secret|password|token|credential|key", re.IGNORECASE)  # Spark's redaction, wider
 
 
@@ -48,12 +50,28 @@ def check_spark(settings: SparkSettings) -> None:
         ) from None
     if not (os.environ.get("JAVA_HOME") or shutil.which("java")):
         raise EngineUnavailable("engine spark needs Java 17: apt-get install openjdk-17-jre-headless")
+    _check_master(settings.master)
     missing = [jar for jar in settings.jars if not Path(jar).is_file()]
     if missing:
         raise EngineUnavailable(
             f"engine spark needs the JDBC driver {missing[0]}: "
             "apt-get install libpostgresql-jdbc-java libjunixsocket-java"
         )
+
+
+def _check_master(master: str) -> None:
+    """A standalone master (spark://host:port, or several) answers, or one line saying so: Spark
+    itself retries for a minute, then fails without naming the master."""
+    if not master.startswith("spark://"):
+        return
+    for address in master.removeprefix("spark://").split(","):
+        host, _, port = address.rpartition(":")
+        try:
+            socket.create_connection((host, int(port)), timeout=MASTER_TIMEOUT).close()
+            return
+        except (OSError, ValueError) as exc:
+            reason = exc.strerror or str(exc) if isinstance(exc, OSError) else "not host:port"
+    raise EngineUnavailable(f"cannot reach the Spark master {master}: {reason}; check [compare] spark_master")
 
 
 _SESSION: dict[SparkSettings, Any] = {}

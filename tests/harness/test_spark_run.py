@@ -13,6 +13,7 @@ from reports.html import render_html
 from tests.conftest import TestDatabase
 from tests.harness.runs import DATES, config_with, run, seed_small, variant
 from tests.harness.test_two_servers import DEFECTS, _findings
+from tests.helpers import invoke
 
 pytestmark = pytest.mark.spark
 
@@ -57,3 +58,48 @@ def test_the_bundled_pair_is_ready_on_spark(db: TestDatabase, tmp_path: Path) ->
 def test_compare_config_mistakes_are_one_line(tmp_path: Path, extra: str, message: str) -> None:
     with pytest.raises(ConfigError, match=message.replace("[", r"\[").replace("(", r"\(")):
         _config(tmp_path, extra=f"\n[compare]\n{extra}\n")
+
+
+def test_without_java_the_run_stops_in_one_line_before_anything_runs(
+    capsys: pytest.CaptureFixture[str], db: TestDatabase, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seed_small(db)
+    extra = (
+        SPARK + '\n[compare.spark_conf]\n"spark.harness.test" = "no-java"\n'
+    )  # not a session started before
+    config = _config(tmp_path, extra=extra)
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    monkeypatch.setenv("PATH", "/nonexistent")
+    out = str(tmp_path / "out")
+    result = invoke(
+        capsys, "run", "--dsn", db.uri, "--config", config.path, "--dates", DATES[0].isoformat(), "--out", out
+    )
+    assert result.code == 2
+    (line,) = [line for line in result.err.splitlines() if line.startswith("error:")]
+    assert line == "error: engine spark needs Java 17: apt-get install openjdk-17-jre-headless"
+    with db.connect() as conn:
+        assert conn.execute("SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'run\\_%'").fetchone() == (
+            0,
+        )
+
+
+def test_a_missing_jdbc_driver_is_named_with_its_package() -> None:
+    from comparisons.errors import EngineUnavailable
+    from comparisons.spark.session import SparkSettings, check_spark
+
+    with pytest.raises(
+        EngineUnavailable,
+        match=r"needs the JDBC driver /nowhere/postgresql\.jar: apt-get install libpostgresql-jdbc-java",
+    ):
+        check_spark(SparkSettings(jars=("/nowhere/postgresql.jar",)))
+
+
+def test_a_master_that_does_not_answer_is_named_at_once() -> None:
+    from comparisons.errors import EngineUnavailable
+    from comparisons.spark.session import SparkSettings, check_spark
+
+    with pytest.raises(
+        EngineUnavailable,
+        match=r"cannot reach the Spark master spark://127\.0\.0\.1:9: .*; check \[compare\] spark_master",
+    ):
+        check_spark(SparkSettings(master="spark://127.0.0.1:9"))
