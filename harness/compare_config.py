@@ -31,6 +31,10 @@ class CompareSettings:
     transfer: str = "hashes"
     spark: SparkSettings = field(default_factory=SparkSettings)
 
+    def engine_note(self) -> str:
+        """What the run's first line adds about the engine ("" for PostgreSQL's)."""
+        return f"; compared on Spark at {self.spark.master}" if self.engine == "spark" else ""
+
     def to_dict(self) -> dict[str, Any]:
         described: dict[str, Any] = {"engine": self.engine, "transfer": self.transfer}
         if self.engine == "spark":

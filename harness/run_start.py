@@ -18,7 +18,7 @@ from harness.compare_config import start_engine
 from harness.config import Config
 from harness.coverage import check_cases
 from harness.database import SESSION_SETTINGS, Connection, Database, redact
-from harness.errors import DatabaseUnavailable, InvalidInput, IsolationError, RunNotFound
+from harness.errors import InvalidInput, IsolationError, RunNotFound
 from harness.fingerprint import Fingerprint, fingerprint
 from harness.isolation import (
     Login,
@@ -28,8 +28,6 @@ from harness.isolation import (
     copy_source,
     create_login,
     create_space,
-    drop_login,
-    drop_space,
     reader_login,
     side_space,
 )
@@ -45,6 +43,7 @@ from harness.provenance import (
     side_record,
     sql_sha256,
 )
+from harness.run_drop import drop_run_objects
 from harness.run_plan import RunPlan
 from harness.servers import Servers, check_servers, describe_servers, resolve_servers
 from harness.side_execution import SideSession
@@ -92,8 +91,7 @@ class RunStart:
         record = self._started(conn, state, plan, inputs, time.perf_counter() - started, calibration)
         ledger.append(conn, run_id, record)
         where = f" ({describe_servers(servers)})" if servers.apart else ""
-        compare = self.config.compare
-        on = f"; compared on Spark at {compare.spark.master}" if compare.engine == "spark" else ""
+        on = self.config.compare.engine_note()
         self.progress.line(f"run {run_id}: {len(plan.dates)} date(s), {self._pair()}{where}{on}")
         return state
 
@@ -276,28 +274,3 @@ def source_fingerprints(server: Database, config: Config) -> dict[str, Any]:
     source = config.source
     with server.connect() as conn:
         return {t: fingerprint(conn, source.schema, t).to_dict() for t in source.tables}
-
-
-def drop_run_objects(default: Database, state: RunState) -> str | None:
-    """The run's schemas and roles on every server, dropped (missing ones are fine); what
-    could not be dropped because its server is unreachable, or None."""
-    unreachable = []
-    for space in state.spaces:
-        database = space.database(default)
-        try:
-            with database.connect() as conn:
-                drop_space(conn, space)
-        except DatabaseUnavailable:
-            unreachable.append(f"schema {space.schema} on {database.display_uri}")
-    if state.reader:
-        for database in state.servers.side_servers():
-            try:
-                with database.connect() as conn:
-                    drop_login(conn, state.reader.role)
-            except DatabaseUnavailable:
-                unreachable.append(f"role {state.reader.role} on {database.display_uri}")
-    if not unreachable:
-        return None
-    return (
-        f"could not drop {', '.join(unreachable)} (server unreachable); 'harness db clean' there drops them"
-    )

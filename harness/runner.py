@@ -19,6 +19,7 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, date, datetime
+from functools import partial
 from typing import Any
 
 import comparisons
@@ -38,8 +39,9 @@ from harness.plans import capture_plans
 from harness.progress import Progress
 from harness.reader import Reading, grant_reader, open_reading
 from harness.reconcile import DateOutcome, compare_date, load_export
+from harness.run_drop import drop_run_objects
 from harness.run_plan import RunPlan, RunRequest
-from harness.run_start import RunStart, RunState, drop_run_objects, source_fingerprints
+from harness.run_start import RunStart, RunState, source_fingerprints
 from harness.servers import source_session
 from harness.side_execution import Execution, SideSession
 
@@ -79,10 +81,9 @@ class Runner:
     def _process_dates(self, conn: Connection, state: RunState, plan: RunPlan) -> None:
         sessions = tuple(SideSession(s.database(self.database), s, plan.phase_timeout) for s in state.spaces)
         drift = DriftCheck(self.config, state.spaces, plan.max_detail_rows)
+        reading_of = partial(open_reading, self.database, state.spaces, state.reader, self.config.compare)
         with (
-            open_reading(
-                self.database, state.spaces, state.reader, self.config.compare, self.progress.status
-            ) as reading,
+            reading_of(self.progress.status) as reading,
             source_session(state.servers, conn) as source,
         ):
             for day in state.dates:
@@ -106,8 +107,7 @@ class Runner:
             self._compare_books(conn, reading, state, plan)
 
     def _ready_for_reading(self, state: RunState, executions: dict[str, Execution]) -> dict[str, Execution]:
-        """The date's exports loaded and the reader granted the tables the sides made, on
-        each side's server."""
+        """The date's exports loaded, the reader granted the sides' new tables, on their servers."""
         loaded = {}
         for space in state.spaces:
             with space.database(self.database).connect() as admin:
@@ -141,8 +141,7 @@ class Runner:
         day: date,
         plan: RunPlan,
     ) -> None:
-        """A recorded date processed again on resume, and compared again: a replay that no
-        longer matches (a nondeterministic or resume-aware side) is recorded REWRITTEN."""
+        """A recorded date run and compared again on resume: a replay that differs is REWRITTEN."""
         self.progress.status(f"{day}: replaying (already recorded)")
         executions = self._ready_for_reading(state, self._execute_both(sessions, state, day, plan))
         outcome = compare_date(reading, self.config, state.spaces, day, executions, plan.max_detail_rows)
@@ -241,8 +240,7 @@ class Runner:
 
     # ---- finish ----------------------------------------------------------------------------
     def _source_after(self, state: RunState) -> dict[str, Any]:
-        """The source as the run leaves it; {} when its server cannot be reached (the run's
-        end is recorded all the same, and the report shows no 'after')."""
+        """The source as the run leaves it; {} when its server is unreachable (no 'after' shown)."""
         try:
             return source_fingerprints(state.servers.source, self.config)
         except DatabaseUnavailable:

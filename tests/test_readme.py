@@ -18,7 +18,7 @@ def command_after(marker: str) -> str:
 
 def test_setup_commands() -> None:
     assert command_after("main-command").endswith("pip install -e . && harness run --demo")
-    assert command_after("test-command").endswith("pip install -e '.[test]' && pytest -q -n 2")
+    assert command_after("test-command").endswith("pip install -e '.[test,spark]' && pytest -q -n 2")
 
 
 def test_every_command_is_documented() -> None:

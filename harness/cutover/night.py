@@ -33,8 +33,9 @@ from harness.ledger.entries import CutoverPublished, CutoverVerdict
 from harness.ledger.runs import published_dates, read_run
 from harness.manifest import Side
 from harness.progress import Progress
+from harness.run_drop import drop_run_objects
 from harness.run_plan import RunRequest
-from harness.run_start import RunState, drop_run_objects
+from harness.run_start import RunState
 from harness.rundoc import build_document
 from harness.runner import Runner
 from harness.source_config import OpeningTable

@@ -79,7 +79,7 @@ def test_a_full_spec_parses() -> None:
         (
             {"keys": ["k"]},
             "entities[1].keys is not a known key (known here: context, derived_from, ignore, key, "
-            "lineage, minor_unit_decimals, name, normalizers, numeric, query, query_file, tolerances, type_differences)",
+            "lineage, minor_unit_decimals, name, normalizers, numeric, partition_column, query, query_file, tolerances, type_differences)",
         ),
         ({"key": []}, "entities[1].key must name at least one column"),
         ({"key": "k"}, "entities[1].key must be a list of column names, got 'k'"),
