@@ -72,14 +72,12 @@ def _measure(uri: str, args: argparse.Namespace) -> None:
                     )
                     expected = {k: v for k, v in done.expected(rows).items() if k != "verdict"}
                     for method in args.methods:
-                        master = cluster[0] if method == "spark-2w" and cluster else None
+                        master = cluster.url if method == "spark-2w" and cluster else None
                         measured = _run_child(method, uri, master)
                         _report(method, rows, measured, expected)
     finally:
         if cluster:
-            for process in cluster[1]:
-                process.terminate()
-                process.wait(timeout=30)
+            cluster.stop()
 
 
 def _report(method: str, rows: int, measured: dict[str, Any], expected: dict[str, int]) -> None:
@@ -166,51 +164,10 @@ def _jvm_mb() -> float:
     return total / 1024
 
 
-def _start_cluster() -> tuple[str, list[subprocess.Popen[bytes]]]:
-    from tests.comparisons.test_spark_cluster import _free_port, _spark_class, _wait_for
+def _start_cluster() -> Any:
+    from tests.spark_cluster import start_cluster
 
-    env = {**os.environ, "SPARK_LOCAL_IP": "127.0.0.1", "SPARK_WORKER_DIR": "/tmp/spark-bench-work"}
-    port = _free_port()
-    url = f"spark://127.0.0.1:{port}"
-    quiet = {"env": env, "stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
-    master = subprocess.Popen(
-        [
-            str(_spark_class()),
-            "org.apache.spark.deploy.master.Master",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--webui-port",
-            str(_free_port()),
-        ],
-        **quiet,
-    )  # type: ignore[call-overload]
-    _wait_for(port, master, "master")
-    processes = [master]
-    for _ in range(2):
-        worker_port = _free_port()
-        worker = subprocess.Popen(
-            [
-                str(_spark_class()),
-                "org.apache.spark.deploy.worker.Worker",
-                url,
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(worker_port),
-                "--webui-port",
-                str(_free_port()),
-                "--cores",
-                "1",
-                "--memory",
-                "3g",
-            ],
-            **quiet,
-        )  # type: ignore[call-overload]
-        _wait_for(worker_port, worker, "worker")
-        processes.append(worker)
-    return url, processes
+    return start_cluster(Path("/tmp/spark-bench-work"), workers=2, cores=1, memory="3g")
 
 
 if __name__ == "__main__":

@@ -12,11 +12,17 @@ transfer = "hashes"           # sides on two servers, engine postgres: hashes or
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import comparisons.errors
+from comparisons import EntitySpec
+from comparisons.expressions import needs_json_function
+from comparisons.spark.reads import unsupported_json
 from comparisons.spark.session import DEFAULT_MASTER, SparkSettings, spark_session
+from comparisons.spec import Normalizer
+from harness.database import Database
 from harness.errors import ConfigError, EngineUnavailable
 from harness.servers import TRANSFERS
 from harness.source_config import check_keys
@@ -51,6 +57,21 @@ def start_engine(compare: CompareSettings) -> None:
         spark_session(compare.spark)
     except comparisons.errors.EngineUnavailable as exc:
         raise EngineUnavailable(str(exc)) from exc
+
+
+def check_engine_servers(
+    compare: CompareSettings, entities: Sequence[EntitySpec], sides: Sequence[Database]
+) -> None:
+    """Engine spark's one refusal, before the sides run: JSON normalized on a side's server
+    older than PostgreSQL 16 (comparisons.spark.reads)."""
+    json = [(e.name, c) for e in entities for c, n in e.normalizers.items() if n is Normalizer.JSON]
+    if compare.engine != "spark" or not json:
+        return
+    for label, database in zip(("control", "candidate"), sides, strict=True):
+        with database.connect() as conn:
+            version = conn.info.server_version
+        if needs_json_function(version):
+            raise ConfigError(f"{json[0][0]}: {unsupported_json(json[0][1], label, version)}")
 
 
 def parse_compare(section: dict[str, Any], where: str) -> CompareSettings:

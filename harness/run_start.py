@@ -14,7 +14,7 @@ import psycopg
 
 from harness import __version__, ledger, opening
 from harness.calibration_evidence import ignore_evidence
-from harness.compare_config import start_engine
+from harness.compare_config import check_engine_servers, start_engine
 from harness.config import Config
 from harness.coverage import check_cases
 from harness.database import SESSION_SETTINGS, Connection, Database, redact
@@ -76,6 +76,7 @@ class RunStart:
         """A new run isolated and recorded, or the resumed one rebuilt."""
         servers = resolve_servers(self.database, self.config.servers, plan.control_dsn, plan.candidate_dsn)
         check_servers(servers, bool(self.config.source.opening))
+        check_engine_servers(self.config.compare, self.config.entities, servers.sides)
         start_engine(self.config.compare)
         return self._resume(conn, plan, servers) if plan.resume else self._start(conn, plan, servers)
 

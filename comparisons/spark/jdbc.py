@@ -16,7 +16,6 @@ from urllib.parse import quote
 from psycopg import sql
 
 from comparisons.connection import Connection
-from comparisons.expressions import json_function_sql, needs_json_function
 
 # Settings that decide a value's text: read from the side's reader session, set in Spark's.
 PINNED = ("search_path", "TimeZone", "DateStyle", "IntervalStyle", "extra_float_digits", "bytea_output")
@@ -71,7 +70,4 @@ def session_start(conn: Connection, snapshot: str) -> str:
             for n, v in zip(PINNED, values, strict=True)
         ),
     ]
-    text = "; ".join(s.as_string(conn) for s in statements)
-    if needs_json_function(conn.info.server_version):
-        text += "; " + json_function_sql().strip().rstrip(";")
-    return text
+    return "; ".join(s.as_string(conn) for s in statements)

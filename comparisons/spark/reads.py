@@ -19,8 +19,8 @@ from sqlglot import exp
 from comparisons.canonical import canonical_value
 from comparisons.connection import Connection
 from comparisons.errors import EntityQueryError
-from comparisons.expressions import SOURCE, key_value
-from comparisons.plan import Plan
+from comparisons.expressions import SOURCE, key_value, needs_json_function
+from comparisons.plan import Plan, Rule
 from comparisons.qualify import catalog_call, column, render
 from comparisons.work import key_alias
 
@@ -75,12 +75,24 @@ def partition_expression(plan: Plan, name: str, types: dict[str, int], parts: in
 
 def side_read(plan: Plan, query: exp.Query, side: int, server_version: int, part: exp.Expr) -> exp.Query:
     """One side's rows as Spark reads them: _k0.. and _v0.. as text, and _part."""
+    json = [c.name for c in plan.compared if c.rule is Rule.JSON]
+    if json and needs_json_function(server_version):
+        raise EntityQueryError(unsupported_json(json[0], ("control", "candidate")[side], server_version))
     keys = [exp.alias_(_text(key_value(c, side)), key_alias(i), quoted=True) for i, c in enumerate(plan.key)]
     values = [
         exp.alias_(_text(canonical_value(c, side, server_version)), value_alias(i), quoted=True)
         for i, c in enumerate(plan.compared)
     ]
     return exp.select(*keys, *values, exp.alias_(part, PART, quoted=True)).from_(query.subquery(SOURCE))
+
+
+def unsupported_json(column: str, label: str, server_version: int) -> str:
+    """Spark's sessions cannot hold the pg_temp JSON check PostgreSQL before 16 needs (Spark
+    describes the query in a session of its own first), so engine spark refuses it."""
+    return (
+        f"engine spark checks JSON ({column}) with pg_input_is_valid, which the {label}'s server "
+        f"(PostgreSQL {server_version // 10000}) lacks; use PostgreSQL 16+ there, or engine postgres"
+    )
 
 
 def partitioning(

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 
 from comparisons import EntityResult, EntitySpec, compare_entity
 from comparisons.across import compare_entity_across
+from comparisons.errors import EntityQueryError
 from comparisons.spark.engine import SparkEngine
 from comparisons.spark.session import SparkSettings
 from tests.comparisons.conftest import TODAY, D, spec
@@ -227,3 +229,48 @@ def test_exact_numbers_reach_spark_as_one_text_per_value() -> None:
         long,
     ]
     assert (_text(Decimal("NaN")), _text(None), _text("json:{}")) == ("NaN", None, "json:{}")
+
+
+def test_a_candidate_on_postgresql_15_compares_on_spark_as_on_one_server(
+    clean_db: TestDatabase, pg15_db: TestDatabase
+) -> None:
+    candidate = [*_first_with(2, BOOK[0][2] + Decimal("0.03"))[:-1], (None, 1, Decimal(1), " name ", None)]
+    plain = spec(
+        name="t",
+        query="SELECT * FROM t",
+        key=["k1", "k2"],
+        tolerances={"amount": 1},
+        normalizers={"name": "trim"},
+    )
+    with (
+        clean_db.connect() as here,
+        clean_db.connect() as control,
+        clean_db.connect() as compare,
+        pg15_db.connect() as there,
+    ):
+        compare.execute("SET search_path = pg_catalog, pg_temp")
+        one = Engines(here, control, control, compare)
+        one.load(BOOK, candidate)
+        expected = one.postgres(plain)
+        there.execute("CREATE SCHEMA cnd")
+        there.execute(TABLE.replace("TABLE t", "TABLE cnd.t"))
+        with there.cursor() as cur:
+            cur.executemany(INSERT.format(schema="cnd"), candidate)
+        apart = partial(
+            compare_entity_across,
+            compare,
+            (control, there),
+            schemas=("ctl", "cnd"),
+            business_date=D,
+            accepted=(),
+            transfer="spark",
+            today=TODAY,
+            engine=ENGINE,
+        )
+        _same(expected, apart(spec=plain))
+        with pytest.raises(
+            EntityQueryError,
+            match=r"engine spark checks JSON \(meta\) with pg_input_is_valid, which the candidate's server \(PostgreSQL 15\) lacks",
+        ):
+            apart(spec=ENTITY)
+    assert expected.counts.different == 1 and expected.counts.candidate_only == 1

@@ -103,3 +103,19 @@ def test_a_master_that_does_not_answer_is_named_at_once() -> None:
         match=r"cannot reach the Spark master spark://127\.0\.0\.1:9: .*; check \[compare\] spark_master",
     ):
         check_spark(SparkSettings(master="spark://127.0.0.1:9"))
+
+
+def test_json_on_a_side_older_than_16_is_refused_before_anything_runs(
+    db: TestDatabase, pg15_db: TestDatabase, tmp_path: Path
+) -> None:
+    seed_small(pg15_db)
+    with pytest.raises(
+        ConfigError,
+        match=r"journals: engine spark checks JSON \(metadata\) .* the control's server \(PostgreSQL 15\) lacks",
+    ):
+        run(db, _config(tmp_path), tmp_path, DATES[:1], control_dsn=pg15_db.uri)
+    for server in (db, pg15_db):
+        with server.connect() as conn:
+            assert conn.execute(
+                "SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'run\\_%'"
+            ).fetchone() == (0,)
