@@ -92,8 +92,9 @@ def engine_line(compare: dict[str, Any] | None) -> str:
     if not compare or compare.get("engine") != "spark":
         return "PostgreSQL"
     spark = compare.get("spark") or {}
-    parts = spark.get("partitions") or "Spark's default parallelism"
-    return f"Apache Spark at {spark.get('master', 'local[*]')}, {parts} JDBC partitions per side read"
+    parts = spark.get("partitions")
+    split = f"{parts} JDBC partitions per side read" if parts else "JDBC reads split by Spark's parallelism"
+    return f"Apache Spark at {spark.get('master', 'local[*]')}, {split}"
 
 
 def _method_entity(entity: dict[str, Any], calibration: dict[str, Any] | None) -> dict[str, Any]:
