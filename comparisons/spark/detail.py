@@ -81,7 +81,11 @@ def _spark_frame(spark: Any, frame: pd.DataFrame) -> Any:
 
     schema = StructType([StructField(str(name), StringType(), True) for name in frame.columns])
     rows = [tuple(_text(v) for v in row) for row in frame.itertuples(index=False)]
-    return spark.createDataFrame(rows, schema)
+    # Made from a Python list, every job would ship the rows through Python workers again:
+    # cached once, datacompy's many small jobs read them in the JVM.
+    frame = spark.createDataFrame(rows, schema).cache()
+    frame.count()
+    return frame
 
 
 def _detail_compare() -> Any:
@@ -112,14 +116,18 @@ def spark_matches(
     spark: Any, frames: tuple[pd.DataFrame, pd.DataFrame], internal: dict[str, Column]
 ) -> Matches:
     with _few_partitions(spark):
-        return _matches(spark, frames, internal)
+        sides = (_spark_frame(spark, frames[0]), _spark_frame(spark, frames[1]))
+        try:
+            return _matches(spark, sides, internal)
+        finally:
+            for side in sides:
+                side.unpersist()
 
 
-def _matches(spark: Any, frames: tuple[pd.DataFrame, pd.DataFrame], internal: dict[str, Column]) -> Matches:
+def _matches(spark: Any, sides: tuple[Any, Any], internal: dict[str, Column]) -> Matches:
     compare = _detail_compare()(
         spark,
-        _spark_frame(spark, frames[0]),
-        _spark_frame(spark, frames[1]),
+        *sides,
         join_columns=[JOIN],
         df1_name=SIDES[0],
         df2_name=SIDES[1],

@@ -14,10 +14,12 @@ from tests.conftest import TestDatabase
 from tests.harness.runs import DATES, config_with, run, seed_small, variant
 from tests.harness.test_two_servers import DEFECTS, _findings
 from tests.helpers import invoke
+from tests.spark_cluster import QUICK_CONF
 
 pytestmark = pytest.mark.spark
 
-SPARK = '\n[compare]\nengine = "spark"\nspark_master = "local[2]"\nspark_partitions = 2\n'
+QUICK = "".join(f'"{name}" = "{value}"\n' for name, value in QUICK_CONF)
+SPARK = f'\n[compare]\nengine = "spark"\nspark_master = "local[2]"\nspark_partitions = 2\n[compare.spark_conf]\n{QUICK}'
 
 
 def _config(tmp_path: Path, candidate: str = "enhanced", extra: str = SPARK) -> Any:
@@ -64,9 +66,7 @@ def test_without_java_the_run_stops_in_one_line_before_anything_runs(
     capsys: pytest.CaptureFixture[str], db: TestDatabase, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     seed_small(db)
-    extra = (
-        SPARK + '\n[compare.spark_conf]\n"spark.harness.test" = "no-java"\n'
-    )  # not a session started before
+    extra = SPARK + '"spark.harness.test" = "no-java"\n'  # settings no session was started with
     config = _config(tmp_path, extra=extra)
     monkeypatch.delenv("JAVA_HOME", raising=False)
     monkeypatch.setenv("PATH", "/nonexistent")
