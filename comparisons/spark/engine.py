@@ -18,12 +18,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from comparisons.connection import Connection
-from comparisons.errors import EntityQueryError, first_line
+from comparisons.errors import EntityQueryError
 from comparisons.plan import Plan
 from comparisons.qualify import render
 from comparisons.spark.jdbc import jdbc_side
-from comparisons.spark.reads import PART, partition_expression, partition_name, partitioning, side_read
-from comparisons.spark.session import SparkSettings, spark_session
+from comparisons.spark.reads import (
+    PART,
+    Partitioning,
+    partition_expression,
+    partition_name,
+    partitioning,
+    side_read,
+)
+from comparisons.spark.session import SparkSettings, reason, spark_session
 from comparisons.spark.stage1 import Stage1Counts, per_key
 from comparisons.work import key_alias
 
@@ -65,19 +72,15 @@ class SparkEngine:
         bounds = partitioning(sides, (reads[0], reads[1]), not name, parts)
         token = uuid.uuid4().hex[:10]
         views = (f"harness_{token}_control", f"harness_{token}_candidate")
-        for conn, read, view in zip(sides, reads, views, strict=True):
-            snapshot = str(conn.execute("SELECT pg_catalog.pg_export_snapshot()").fetchone()[0])  # type: ignore[index]
-            reader = spark.read.format("jdbc").options(**jdbc_side(conn, snapshot).options())
-            reader = reader.option("dbtable", f"({render(read)}) AS r").option("partitionColumn", PART)
-            reader = reader.option("lowerBound", bounds.lower).option("upperBound", bounds.upper)
-            reader.option("numPartitions", bounds.parts).load().createOrReplaceTempView(view)
         try:
+            for conn, read, view in zip(sides, reads, views, strict=True):
+                _register(spark, conn, read, bounds, view)
             with self._reporting(entity, token):
                 return _run(spark, plan, views, seed)
-        except Exception as exc:  # py4j and Spark raise their own types for a failed job
-            if isinstance(exc, EntityQueryError):
-                raise
-            raise EntityQueryError(f"{entity}: the comparison on Spark failed: {first_line(exc)}") from exc
+        except EntityQueryError:
+            raise
+        except Exception as exc:  # py4j and Spark raise their own types for a failed read or job
+            raise EntityQueryError(f"{entity}: the comparison on Spark failed: {reason(exc)}") from exc
         finally:
             for view in views:
                 spark.catalog.dropTempView(view)
@@ -114,6 +117,16 @@ class SparkEngine:
                 self.progress(
                     f"{entity}: Spark stages {finished}/{len(stages)} done, tasks {tasks[0]}/{tasks[1]}"
                 )
+
+
+def _register(spark: Any, conn: Connection, read: Any, bounds: Partitioning, view: str) -> None:
+    """The side's rows as Spark view ``view``: JDBC reads in ``bounds``' partitions, each in the
+    snapshot ``conn`` exports now."""
+    snapshot = str(conn.execute("SELECT pg_catalog.pg_export_snapshot()").fetchone()[0])  # type: ignore[index]
+    reader = spark.read.format("jdbc").options(**jdbc_side(conn, snapshot).options())
+    reader = reader.option("dbtable", f"({render(read)}) AS r").option("partitionColumn", PART)
+    reader = reader.option("lowerBound", bounds.lower).option("upperBound", bounds.upper)
+    reader.option("numPartitions", bounds.parts).load().createOrReplaceTempView(view)
 
 
 def _run(spark: Any, plan: Plan, views: tuple[str, str], seed: str) -> Stage1Counts:

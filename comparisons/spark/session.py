@@ -99,7 +99,7 @@ def spark_session(settings: SparkSettings) -> Any:
     try:
         session = builder.getOrCreate()
     except Exception as exc:  # the JVM's own failure, raised by py4j as many types
-        raise EngineUnavailable(f"Spark did not start on {settings.master}: {_first(exc)}") from exc
+        raise EngineUnavailable(f"Spark did not start on {settings.master}: {reason(exc)}") from exc
     session.sparkContext.setLogLevel("ERROR")
     _SESSION[settings] = session
     return session
@@ -111,8 +111,11 @@ def stop_spark() -> None:
     _SESSION.clear()
 
 
-def _first(exc: BaseException) -> str:
-    lines = str(exc).strip().splitlines()
+def reason(exc: BaseException) -> str:
+    """The first line of what Spark or the JVM said: py4j's own first line only names the call."""
+    java = getattr(exc, "java_exception", None)
+    text = str(java.toString()) if java is not None else str(exc)
+    lines = text.strip().splitlines()
     return lines[0] if lines else type(exc).__name__
 
 

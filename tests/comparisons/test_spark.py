@@ -279,3 +279,20 @@ def test_a_candidate_on_postgresql_15_compares_on_spark_as_on_one_server(
         ):
             apart(spec=ENTITY)
     assert expected.counts.different == 1 and expected.counts.candidate_only == 1
+
+
+def test_a_read_spark_cannot_make_fails_the_entity_in_one_line(
+    engines: Engines, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import comparisons.spark.engine as module
+    from comparisons.spark.jdbc import JdbcSide
+
+    real = module.jdbc_side
+
+    def nowhere(conn: Any, snapshot: str) -> JdbcSide:
+        return JdbcSide("jdbc:postgresql://127.0.0.1:9/nowhere", real(conn, snapshot).properties)
+
+    monkeypatch.setattr(module, "jdbc_side", nowhere)
+    engines.load(BOOK[:10], BOOK[:10])
+    with pytest.raises(EntityQueryError, match=r"^t: the comparison on Spark failed: .*Connection"):
+        engines.spark(ENTITY)
