@@ -15,7 +15,6 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from datetime import date
 
-from psycopg import sql
 from sqlglot import exp
 
 from comparisons.accepted import AcceptedDifference
@@ -109,7 +108,7 @@ def transfer_rows(
         buckets = bucket_pass(work, seed) if mode == "bisect" else None
         totals = move_digests(work, seed, buckets)
         equal, unsettled = classify(work, totals[0])
-        rows = fetch(work, unsettled)
+        rows, _ = fetch(work, unsettled)
     control, candidate = (buckets.control_rows, buckets.candidate_rows) if buckets else totals
     settled_elsewhere = control - totals[0]  # rows of buckets whose checksums agreed: all equal
     return Settled(control, candidate, equal + settled_elsewhere, (rows[0], rows[1]))
@@ -125,23 +124,18 @@ def _settled_on_spark(
         work.sides, work.plan, work.queries, (types[0], types[1]), partition_column, work.entity, seed
     )
     receive_keys(work, found.unsettled)
-    rows = fetch(work, len(found.unsettled))
-    _check_fetched(work, (found.control_rows - found.equal, found.candidate_rows - found.equal))
+    rows, fetched = fetch(work, len(found.unsettled))
+    _check_fetched(work, (found.control_rows - found.equal, found.candidate_rows - found.equal), fetched)
     return Settled(found.control_rows, found.candidate_rows, found.equal, (rows[0], rows[1]))
 
 
-def _check_fetched(work: Transfer, expected: tuple[int, int]) -> None:
+def _check_fetched(work: Transfer, counted: tuple[int, int], fetched: tuple[int, int]) -> None:
     """The unsettled keys' rows fetched are the rows Spark counted for them: Spark's reads and
     the fetch are of one snapshot, so anything else is a comparison that cannot be trusted."""
-    for side, rows in enumerate(expected):
-        moved = work.temps.identifier(f"moved{side}")
-        (fetched,) = work.conn.execute(
-            sql.SQL("SELECT pg_catalog.count(*) FROM {}").format(moved)
-        ).fetchone() or (0,)
-        if fetched != rows:
-            label = ("control", "candidate")[side]
+    for label, rows, moved in zip(("control", "candidate"), counted, fetched, strict=True):
+        if moved != rows:
             raise EntityQueryError(
-                f"{work.entity}: Spark counted {rows} unsettled {label} row(s) but {fetched} were fetched; "
+                f"{work.entity}: Spark counted {rows} unsettled {label} row(s) but {moved} were fetched; "
                 "the side changed while it was compared"
             )
 

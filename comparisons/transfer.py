@@ -206,10 +206,12 @@ def receive_keys(work: Transfer, keys: Sequence[tuple[Any, ...]]) -> None:
     run_on(work, work.conn, sql.SQL("ANALYZE {}").format(diff))
 
 
-def fetch(work: Transfer, unsettled: int) -> tuple[exp.Query, exp.Query]:
+def fetch(work: Transfer, unsettled: int) -> tuple[tuple[exp.Query, exp.Query], tuple[int, int]]:
     """Each side's rows of the unsettled keys, whole, into _moved0/_moved1 of the comparison's
-    session: the keys sent to each side, the rows computed on both servers at once."""
+    session: the keys sent to each side, the rows computed on both servers at once. Returns
+    the queries over them and how many rows each side's COPY moved."""
     targets = [_moved_table(work, side) for side in (0, 1)]
+    moved = [0, 0]
     if unsettled:
         wanted = [_send_wanted(work, side) for side in (0, 1)]
         staged = both(
@@ -217,8 +219,9 @@ def fetch(work: Transfer, unsettled: int) -> tuple[exp.Query, exp.Query]:
         )
         for side, target in enumerate(targets):
             everything = sql.SQL("SELECT * FROM {}").format(staged[side])
-            _copy(work, work.sides[side], everything, work.conn, sql.SQL(render(target)))
-    return exp.select("*").from_(targets[0]), exp.select("*").from_(targets[1])
+            moved[side] = _copy(work, work.sides[side], everything, work.conn, sql.SQL(render(target)))
+    queries = exp.select("*").from_(targets[0]), exp.select("*").from_(targets[1])
+    return queries, (moved[0], moved[1])
 
 
 def _moved_table(work: Transfer, side: int) -> exp.Table:

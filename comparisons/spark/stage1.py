@@ -10,6 +10,7 @@ compared exactly (comparisons.across), as with sides on two servers.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,21 +33,17 @@ class Stage1Counts:
     unsettled: list[tuple[Any, ...]]  # every other key, as text
 
 
+def _concat(*parts: exp.Expr) -> exp.Expr:
+    return functools.reduce(lambda left, right: exp.DPipe(this=left, expression=right), parts)
+
+
 def _encoded(name: str) -> exp.Expr:
     """'N' for NULL, else 'V' || length || ':' || value: injective once concatenated."""
     value = column(name)
     length = exp.cast(exp.Length(this=value), exp.DataType.build("text"))
-    present = exp.DPipe(
-        this=exp.DPipe(
-            this=exp.DPipe(this=exp.Literal.string("V"), expression=length),
-            expression=exp.Literal.string(":"),
-        ),
-        expression=value,
-    )
-    return exp.Case(
-        ifs=[exp.If(this=exp.Is(this=value, expression=exp.Null()), true=exp.Literal.string("N"))],
-        default=present,
-    )
+    present = _concat(exp.Literal.string("V"), length, exp.Literal.string(":"), value)
+    is_null = exp.Is(this=value, expression=exp.Null())
+    return exp.Case(ifs=[exp.If(this=is_null, true=exp.Literal.string("N"))], default=present)
 
 
 def _digest(plan: Plan, seed: str) -> exp.Expr:
@@ -61,14 +58,18 @@ def _side_rows(plan: Plan, view: str, side: int, seed: str) -> exp.Select:
     ).from_(view)
 
 
-def _count_on(side: int) -> exp.Expr:
+def _on(side: int, value: exp.Expr) -> exp.Expr:
+    """``value`` for the rows of ``side``, NULL for the other side's."""
     on_side = exp.EQ(this=column(SIDE), expression=exp.Literal.number(side))
-    return exp.Count(this=exp.Case(ifs=[exp.If(this=on_side, true=exp.Literal.number(1))]))
+    return exp.Case(ifs=[exp.If(this=on_side, true=value)])
+
+
+def _count_on(side: int) -> exp.Expr:
+    return exp.Count(this=_on(side, exp.Literal.number(1)))
 
 
 def _digest_on(side: int) -> exp.Expr:
-    on_side = exp.EQ(this=column(SIDE), expression=exp.Literal.number(side))
-    return exp.Min(this=exp.Case(ifs=[exp.If(this=on_side, true=column("_h"))]))
+    return exp.Min(this=_on(side, column("_h")))
 
 
 def per_key(plan: Plan, views: tuple[str, str], seed: str) -> str:

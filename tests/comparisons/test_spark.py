@@ -5,7 +5,8 @@ see one snapshot of each side."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
+from dataclasses import replace
 from decimal import Decimal
 from functools import partial
 from typing import Any
@@ -18,6 +19,7 @@ from comparisons.across import compare_entity_across
 from comparisons.errors import EntityQueryError
 from comparisons.spark.engine import SparkEngine
 from comparisons.spark.session import SparkSettings
+from comparisons.spec import Normalizer
 from tests.comparisons.conftest import TODAY, D, spec
 from tests.comparisons.test_property import ENTITIES_ACCEPTED, ENTITY, rows
 from tests.conftest import TestDatabase
@@ -68,14 +70,17 @@ class Engines:
 
 @pytest.fixture
 def engines(clean_db: TestDatabase) -> Iterator[Engines]:
-    with (
-        clean_db.connect() as admin,
-        clean_db.connect() as control,
-        clean_db.connect() as candidate,
-        clean_db.connect() as compare,
-    ):
-        compare.execute("SET search_path = pg_catalog, pg_temp")
+    with sessions(clean_db, clean_db, clean_db, clean_db) as (admin, control, candidate, compare):
         yield Engines(admin, control, candidate, compare)
+
+
+@contextmanager
+def sessions(*databases: TestDatabase) -> Iterator[list[Conn]]:
+    """A session on each database; the last one's catalog pinned, as the comparison's is."""
+    with ExitStack() as stack:
+        opened = [stack.enter_context(database.connect()) for database in databases]
+        opened[-1].execute("SET search_path = pg_catalog, pg_temp")
+        yield opened
 
 
 def _same(one: EntityResult, two: EntityResult) -> None:
@@ -161,16 +166,7 @@ def test_a_partition_column_that_is_text_is_refused_in_one_line(engines: Engines
     with pytest.raises(
         Exception, match="partition_column 'name' must be an integer, date or timestamp column"
     ):
-        engines.spark(spec(**{**ENTITY_FIELDS, "partition_column": "name"}))
-
-
-ENTITY_FIELDS: dict[str, Any] = {
-    "name": "t",
-    "query": "SELECT * FROM t",
-    "key": ["k1", "k2"],
-    "tolerances": {"amount": 1},
-    "normalizers": {"name": "trim", "meta": "json"},
-}
+        engines.spark(replace(ENTITY, partition_column="name"))
 
 
 class Intruding(SparkEngine):
@@ -204,17 +200,13 @@ def test_every_spark_partition_reads_the_snapshot_the_harness_took(engines: Engi
     assert (after.verdict, after.counts.candidate_only) == ("MISMATCH", 1)
 
 
-def test_progress_reports_spark_stages(engines: Engines) -> None:
-    engines.load(BOOK, BOOK)
-    heard: list[str] = []
-    engine = SparkEngine(ENGINE.settings, heard.append)
+def test_progress_reports_spark_stages(engines: Engines, monkeypatch: pytest.MonkeyPatch) -> None:
     import comparisons.spark.engine as module
 
-    module.POLL_SECONDS, before = 0.05, module.POLL_SECONDS
-    try:
-        engines.spark(ENTITY, engine=engine)
-    finally:
-        module.POLL_SECONDS = before
+    engines.load(BOOK, BOOK)
+    heard: list[str] = []
+    monkeypatch.setattr(module, "POLL_SECONDS", 0.05)
+    engines.spark(ENTITY, engine=SparkEngine(ENGINE.settings, heard.append))
     assert heard and all(line.startswith("t: Spark stages ") for line in heard)
     assert any(" done, tasks " in line for line in heard)
 
@@ -240,20 +232,8 @@ def test_a_candidate_on_postgresql_15_compares_on_spark_as_on_one_server(
         *_rows_with({0: (2, BOOK[0][2] + Decimal("0.03"))})[:-1],
         (None, 1, Decimal(1), " name ", None),
     ]
-    plain = spec(
-        name="t",
-        query="SELECT * FROM t",
-        key=["k1", "k2"],
-        tolerances={"amount": 1},
-        normalizers={"name": "trim"},
-    )
-    with (
-        clean_db.connect() as here,
-        clean_db.connect() as control,
-        clean_db.connect() as compare,
-        pg15_db.connect() as there,
-    ):
-        compare.execute("SET search_path = pg_catalog, pg_temp")
+    plain = replace(ENTITY, normalizers={"name": Normalizer.TRIM})
+    with sessions(pg15_db, clean_db, clean_db, clean_db) as (there, here, control, compare):
         one = Engines(here, control, control, compare)
         one.load(BOOK, candidate)
         expected = one.postgres(plain)
