@@ -17,7 +17,7 @@ from psycopg import sql
 from sqlglot import exp
 
 from comparisons.buckets import Buckets, keyed
-from comparisons.canonical import key_bucket, row_part
+from comparisons.canonical import BUCKET_BITS, key_bucket, row_part
 from comparisons.expressions import SOURCE
 from comparisons.qualify import render
 from comparisons.stream import fetch_rows
@@ -43,7 +43,7 @@ def bucket_pass(work: Transfer, seed: str) -> Buckets:
     differing = {b for b in found[0].keys() | found[1].keys() if found[0].get(b) != found[1].get(b)}
     differing |= _repeated_buckets(work, seed)
     counted = [sum(n for n, _ in side.values()) for side in found]
-    return Buckets(counted[0], counted[1], tuple(sorted(differing)))
+    return Buckets(counted[0], counted[1], tuple(sorted(differing)), size=1 << BUCKET_BITS)
 
 
 def _checksum_rows(work: Transfer, side: int, statement: sql.Composed) -> list[tuple[int, str, str]]:

@@ -9,15 +9,15 @@ through ``TempTables.drop``):
      the union of both sides is the full outer join on the key, NULL-safe (GROUP BY puts
      NULL keys together), and it counts duplicate keys in the same pass. Only keys that
      are not equal are kept (HAVING): a key is equal when it has one row per side and
-     the two rows' hashes agree (comparisons.buckets.signed_hash); a key with more than one
+     the two rows' hashes agree (their xor is 0); a key with more than one
      row on a side is a duplicate key even when both sides repeat it alike (double posting).
   3. the counts per class, read from that table (equal = control rows - control rows of
      the other keys).
   4. ``<run>_ids``: those keys numbered, for the exact classification (comparisons.classify);
      ``<run>_examined``: at most max_detail_rows of them, taken round-robin across classes
      in key order, for stage 2 to sample.
-The row hash is hash_record_extended (63 of its 64 bits, seeded with a secret per comparison) over the
-key and the normalized values; two different rows of one key collide with probability 2^-63.
+The row hash is hash_record_extended (seeded with a secret per comparison and the key's own hash)
+over the key and the normalized values; two different rows of one key collide with probability 2^-64.
 """
 
 from __future__ import annotations
@@ -115,7 +115,7 @@ def keys_statement(
     zero = exp.Literal.number(0)
     differs = exp.or_(
         exp.NEQ(this=signs.copy(), expression=zero),
-        exp.NEQ(this=catalog_call("sum", column("_h")), expression=zero.copy()),
+        exp.NEQ(this=catalog_call("bit_xor", column("_h")), expression=zero.copy()),
         exp.GT(this=rows.copy(), expression=exp.Literal.number(2)),  # repeated: a duplicate key
     )
     select = select.group_by(*key_columns).having(differs)

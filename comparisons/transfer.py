@@ -34,7 +34,7 @@ import psycopg
 from psycopg import sql
 from sqlglot import exp
 
-from comparisons.buckets import BUCKETS, Buckets, keyed
+from comparisons.buckets import Buckets, keyed
 from comparisons.canonical import key_bucket, row_digest
 from comparisons.connection import Connection
 from comparisons.errors import EntityQueryError, first_line
@@ -108,7 +108,7 @@ def key_names(plan: Plan, table: str | None = None) -> sql.Composable:
 
 def in_buckets(plan: Plan, side: int, seed: str, buckets: Buckets | None) -> exp.Expr | None:
     """The filter to the differing buckets (None: every row, or most buckets differ)."""
-    if buckets is None or len(buckets.differing) * 2 > BUCKETS:
+    if buckets is None or len(buckets.differing) * 2 > buckets.size:
         return None
     bit = catalog_call("get_bit", buckets.bitmap(), key_bucket(plan, side, seed))
     return exp.EQ(this=bit, expression=exp.Literal.number(1))

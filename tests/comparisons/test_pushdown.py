@@ -89,7 +89,7 @@ def test_only_the_differing_keys_buckets_are_read_again(pair: Pair) -> None:
     work = EntityWork.of(pair.conn, entity, build_plan(entity, *described), (pair.control, pair.candidate), D)
     buckets = bucket_pass(work, new_seed())
     assert (buckets.control_rows, buckets.candidate_rows) == (5000, 5000)
-    assert 1 <= len(buckets.differing) <= 2  # the two keys' buckets, of 65,536
+    assert 1 <= len(buckets.differing) <= 2  # the two keys' buckets, of 16,384
 
 
 def test_a_key_repeated_is_a_duplicate_even_when_both_sides_repeat_it_alike(pair: Pair) -> None:
@@ -199,8 +199,8 @@ SWAPS = [
 def test_values_traded_between_keys_or_columns_differ_whatever_the_seed(
     pair: Pair, monkeypatch: pytest.MonkeyPatch, columns: str, control: str, candidate: str, key: list[str]
 ) -> None:
-    """hash_record_extended is linear in its fields' hashes; summed naively, a trade of
-    values leaves the books' checksum unchanged. Every seed must still find it."""
+    """hash_record_extended is linear in its fields' hashes; summed or xored naively, a trade
+    of values would leave a bucket's checksum unchanged. Every seed must still find it."""
     pair.both(f"CREATE TABLE t ({columns})")
     pair.on(pair.control, f"INSERT INTO t VALUES {control}")
     pair.on(pair.candidate, f"INSERT INTO t VALUES {candidate}")
@@ -210,3 +210,36 @@ def test_values_traded_between_keys_or_columns_differ_whatever_the_seed(
         monkeypatch.setattr("comparisons.pushdown.new_seed", lambda seed=seed: seed)
         result, _, _ = stage1(pair, entity)
         assert (result.different, result.equal) == (expected, 0), f"seed {seed}"
+
+
+# One bucket for every key: an xor cancels a pair of equal rows, so within a bucket only the
+# row counts and the control's repeated keys can tell these books apart.
+PAIRS_IN_ONE_BUCKET = [
+    # (control rows, candidate rows, control's key unique, expected (equal, duplicate_keys, control_only))
+    ("(1, 'a'), (2, 'b')", "(1, 'a'), (1, 'a')", True, (0, 1, 1)),
+    ("(1, 'a'), (2, 'b'), (3, 'c')", "(1, 'a'), (1, 'a'), (1, 'a')", True, (0, 1, 2)),
+    ("(1, 'a'), (2, 'b')", "(1, 'a'), (2, 'b'), (3, 'c'), (3, 'c')", True, (2, 1, 0)),
+    # equal counts and equal xors (b = b ^ c ^ c): only the control's repeated key 1 tells
+    ("(1, 'a'), (1, 'a'), (2, 'b')", "(2, 'b'), (3, 'c'), (3, 'c')", False, (1, 2, 0)),
+]
+
+
+@pytest.mark.parametrize(("control", "candidate", "unique", "expected"), PAIRS_IN_ONE_BUCKET)
+def test_doubled_rows_do_not_cancel_in_a_bucket_whatever_the_seed(
+    pair: Pair,
+    monkeypatch: pytest.MonkeyPatch,
+    control: str,
+    candidate: str,
+    unique: bool,
+    expected: tuple[int, int, int],
+) -> None:
+    monkeypatch.setattr("comparisons.buckets.BUCKETS", 1)
+    pair.on(pair.control, f"CREATE TABLE t (k integer {'PRIMARY KEY' if unique else ''}, v text)")
+    pair.on(pair.candidate, "CREATE TABLE t (k integer, v text)")
+    pair.on(pair.control, f"INSERT INTO t VALUES {control}")
+    pair.on(pair.candidate, f"INSERT INTO t VALUES {candidate}")
+    entity = spec(name="t", query="SELECT * FROM t", key=["k"])
+    for seed in range(1, 21):
+        monkeypatch.setattr("comparisons.pushdown.new_seed", lambda seed=seed: seed)
+        result, _, _ = stage1(pair, entity)
+        assert (result.equal, result.duplicate_keys, result.control_only) == expected, f"seed {seed}"

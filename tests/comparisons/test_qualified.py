@@ -71,7 +71,15 @@ def test_the_stage1_statement_calls_only_qualified_functions(server_version: int
     statement = (
         checksums + narrowing + keys_statement(plan, sides, server_version, temps.create("keys"), 7, buckets)
     )
-    for name in ("hash_record_extended", "hashint4extended", "hashtextextended", "get_bit", "count", "sum"):
+    for name in (
+        "hash_record_extended",
+        "hashint4extended",
+        "hashtextextended",
+        "get_bit",
+        "count",
+        "sum",
+        "bit_xor",
+    ):
         assert f"pg_catalog.{name}(" in statement
     for name in ("btrim", "lower", "array_agg"):
         assert f"pg_catalog.{name}(" in statement
@@ -172,6 +180,8 @@ def test_counts_are_the_same_with_search_path_pinned(
 SHADOWS = """
 CREATE FUNCTION cnd.add_nothing(numeric, bigint) RETURNS numeric LANGUAGE sql IMMUTABLE AS 'SELECT 0::numeric';
 CREATE AGGREGATE cnd.sum(bigint) (SFUNC = cnd.add_nothing, STYPE = numeric, INITCOND = '0');
+CREATE FUNCTION cnd.xor_nothing(bigint, bigint) RETURNS bigint LANGUAGE sql IMMUTABLE AS 'SELECT 0::bigint';
+CREATE AGGREGATE cnd.bit_xor(bigint) (SFUNC = cnd.xor_nothing, STYPE = bigint, INITCOND = '0');
 CREATE FUNCTION public.lower(text) RETURNS text LANGUAGE sql IMMUTABLE AS 'SELECT ''same''';
 """
 
@@ -179,8 +189,8 @@ CREATE FUNCTION public.lower(text) RETURNS text LANGUAGE sql IMMUTABLE AS 'SELEC
 def test_functions_a_side_defines_cannot_shadow_the_built_ins(
     gl_pair: Pair, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The candidate's schema holds a sum(bigint) that finds every sum of hashes equal and
-    public a lower(text) that makes every text alike, both ahead of pg_catalog on the
+    """The candidate's schema holds a bit_xor(bigint) that finds every xor of hashes equal, a
+    sum(bigint) that finds every count 0, and public a lower(text) that makes every text alike, both ahead of pg_catalog on the
     search_path: the counts stay right. Unqualified, the same calls would be fooled."""
     gl_pair.on(gl_pair.candidate, "UPDATE gl SET account_code = '1199' WHERE txn_reference = 'TX-6'")
     entity = spec(**{**GL_SPEC, "normalizers": {"account_code": "casefold"}})
@@ -195,7 +205,7 @@ def test_functions_a_side_defines_cannot_shadow_the_built_ins(
 
     monkeypatch.setattr("comparisons.pushdown.catalog_call", unqualified)
     monkeypatch.setattr("comparisons.buckets.catalog_call", unqualified)
-    assert counts(gl_pair.compare(entity))["different"] == 0  # sum: every pair "equal"
+    assert counts(gl_pair.compare(entity))["different"] == 0  # bit_xor: every pair "equal"
     monkeypatch.undo()
     monkeypatch.setattr("comparisons.expressions.catalog_call", unqualified)
     assert counts(gl_pair.compare(entity))["different"] == 2  # lower: TX-6/1 "equal"

@@ -19,10 +19,12 @@ OWN_SCHEMA_FIRST = (
 )
 
 SHADOWS = {
-    # stage 1 decides "equal" on the sums of the two sides' row hashes agreeing
-    "sum": """
+    # stage 1 decides "equal" on the xors of the two sides' row hashes agreeing, and counts
+    "sum-bit_xor": """
 CREATE FUNCTION hostile_zero(numeric, bigint) RETURNS numeric LANGUAGE sql IMMUTABLE AS 'SELECT 0::numeric';
 CREATE AGGREGATE sum(bigint) (SFUNC = hostile_zero, STYPE = numeric, INITCOND = '0');
+CREATE FUNCTION hostile_xor(bigint, bigint) RETURNS bigint LANGUAGE sql IMMUTABLE AS 'SELECT 0::bigint';
+CREATE AGGREGATE bit_xor(bigint) (SFUNC = hostile_xor, STYPE = bigint, INITCOND = '0');
 """,
     # ... of hash_record_extended(ROW(...), seed) of each row, in buckets of its key's hash
     "hash_record_extended": """
