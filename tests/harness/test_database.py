@@ -1,0 +1,28 @@
+"""The embedded server: started with the settings bulk work needs, kept across restarts."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+from harness.database import SERVER_SETTINGS, connect, start_embedded, stop_embedded
+
+
+def test_a_new_embedded_server_runs_with_the_harness_settings_and_keeps_them() -> None:
+    home = Path(tempfile.mkdtemp(prefix="harness-test-settings-"))
+    try:
+        for _ in range(2):  # first start: initdb, settings written, restarted; then as written
+            database = start_embedded(home)
+            with connect(database.uri) as conn:
+                for name, value in SERVER_SETTINGS.items():
+                    assert conn.execute("SELECT current_setting(%s)", (name,)).fetchone() == (value,)
+            assert database.data_dir is not None
+            stop_embedded(database.data_dir)
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def test_the_tests_server_has_them_too(server_uri: str) -> None:
+    with connect(server_uri) as conn:
+        assert conn.execute("SHOW wal_buffers").fetchone() == (SERVER_SETTINGS["wal_buffers"],)
