@@ -142,9 +142,12 @@ def start_embedded(home: Path | None = None) -> Database:
 
         home.mkdir(parents=True, exist_ok=True)
         prune_dead_handles(home / "pgdata")  # a killed predecessor must not keep it up forever
+        fresh = not (home / "pgdata" / "PG_VERSION").exists()
         server = get_server(home / "pgdata", cleanup_mode="stop")
-        if _configure(server.get_uri()):
-            server.cleanup()  # stops it unless another process uses it (then it applies next start)
+        if _configure(server.get_uri()) and fresh:
+            # a new home is this process's alone: restart it now. A home another process
+            # may hold gets the settings at its next start (stopping it here would not).
+            server.cleanup()
             server = get_server(home / "pgdata", cleanup_mode="stop")
     except Exception as exc:  # the wheel raises bare subprocess and OS errors
         raise DatabaseUnavailable(
