@@ -18,7 +18,7 @@ from comparisons.covering import Coverage, apply_coverage
 from comparisons.detail import run_stage2
 from comparisons.keylist import KeySink, stream_key_list
 from comparisons.patterns import group_patterns, pick_samples
-from comparisons.plan import Plan, build_plan, query_columns
+from comparisons.plan import NUMERIC, Plan, build_plan, query_columns
 from comparisons.pushdown import Stage1, run_stage1
 from comparisons.qualify import render
 from comparisons.result import Counts, EntityResult, verdict
@@ -144,7 +144,13 @@ def plan_sides(
     )
     control, candidate = ([(c.name, c.type_code) for c in side] for side in described)
     findings = schema_diff(spec, column_types(described[0]), column_types(described[1]))
-    return build_plan(spec, control, candidate), findings, (described[0], described[1])
+    declared = _declared_numeric(described[0]) & _declared_numeric(described[1])
+    return build_plan(spec, control, candidate, declared), findings, (described[0], described[1])
+
+
+def _declared_numeric(columns: list[psycopg.Column]) -> frozenset[str]:
+    """The numeric columns with a declared precision (numeric(18,2): no Infinity fits)."""
+    return frozenset(c.name for c in columns if c.type_code == NUMERIC and c.precision is not None)
 
 
 def _counts(stage1: Stage1, exact: Classified, coverage: Coverage) -> Counts:

@@ -49,6 +49,9 @@ class Column:
     present: tuple[bool, bool]  # returned by the control's, the candidate's query
     tolerance: Decimal = Decimal(0)
     type_oid: int = 0  # both sides' type when they agree (0 otherwise): picks a key's hash
+    # a number neither side can hold as +-Infinity: an integer type, or numeric with a declared
+    # precision (numeric(18,2) refuses Infinity, though not NaN), on both sides
+    bounded: bool = False
 
 
 @dataclass(frozen=True)
@@ -103,17 +106,22 @@ def query_columns(
     return list(description)
 
 
-def build_plan(spec: EntitySpec, control: Described, candidate: Described) -> Plan:
+def build_plan(
+    spec: EntitySpec, control: Described, candidate: Described, declared: frozenset[str] = frozenset()
+) -> Plan:
+    """``declared``: the numeric columns both sides declare with a precision."""
     types = (dict(control), dict(candidate))
     names = [n for n, _ in control] + [n for n, _ in candidate if n not in types[0]]
     _check_spec_columns(spec, names, types)
-    columns = tuple(_column(spec, name, types) for name in names if name not in spec.ignore)
+    columns = tuple(_column(spec, name, types, declared) for name in names if name not in spec.ignore)
     key_order = {k: i for i, k in enumerate(spec.key)}
     keys = sorted((c for c in columns if c.role is Role.KEY), key=lambda c: key_order[c.name])
     return Plan((*keys, *(c for c in columns if c.role is not Role.KEY)))
 
 
-def _column(spec: EntitySpec, name: str, types: tuple[dict[str, int], dict[str, int]]) -> Column:
+def _column(
+    spec: EntitySpec, name: str, types: tuple[dict[str, int], dict[str, int]], declared: frozenset[str]
+) -> Column:
     oids = (types[0].get(name), types[1].get(name))
     present = (oids[0] is not None, oids[1] is not None)
     same_type = oids[0] == oids[1]
@@ -125,7 +133,8 @@ def _column(spec: EntitySpec, name: str, types: tuple[dict[str, int], dict[str, 
         return Column(name, role, Rule(spec.normalizers[name].value), False, present)
     if spec.is_number(name) or (oids[0] == oids[1] == NUMERIC):
         native = same_type and oids[0] in NUMBER_TYPES
-        return Column(name, role, Rule.NUMBER, native, present, spec.tolerance(name))
+        bounded = native and (oids[0] != NUMERIC or name in declared)
+        return Column(name, role, Rule.NUMBER, native, present, spec.tolerance(name), bounded=bounded)
     return Column(name, role, Rule.PLAIN, same_type and oids[0] in NATIVE_TYPES, present)
 
 

@@ -8,6 +8,7 @@ import pytest
 
 from comparisons import EntityQueryError
 from comparisons.buckets import bucket_pass, new_seed
+from comparisons.entity import plan_sides
 from comparisons.plan import build_plan, describe
 from comparisons.pushdown import Stage1, run_stage1
 from comparisons.qualify import parse_query, render, side_query
@@ -18,10 +19,8 @@ from tests.comparisons.conftest import GL_SPEC, D, Pair, spec
 def stage1(pair: Pair, entity: Any, max_detail_rows: int = 10_000) -> tuple[Stage1, int, int]:
     """Stage 1 counts, rows left in the keys table and in the examined table."""
     schemas = (pair.control, pair.candidate)
-    described = [
-        describe(pair.conn, render(side_query(entity.parsed, s, D)), "x", entity.name) for s in schemas
-    ]
-    plan = build_plan(entity, *described)
+    queries = (side_query(entity.parsed, schemas[0], D), side_query(entity.parsed, schemas[1], D))
+    plan, _, _ = plan_sides((pair.conn, pair.conn), entity, queries)  # as compare_entity plans
     work = EntityWork.of(pair.conn, entity, plan, schemas, D)
     temps = work.temps
     try:
@@ -243,3 +242,19 @@ def test_doubled_rows_do_not_cancel_in_a_bucket_whatever_the_seed(
         monkeypatch.setattr("comparisons.pushdown.new_seed", lambda seed=seed: seed)
         result, _, _ = stage1(pair, entity)
         assert (result.equal, result.duplicate_keys, result.control_only) == expected, f"seed {seed}"
+
+
+@pytest.mark.parametrize("amount", ["numeric(18,2)", "numeric"])
+def test_null_nan_and_numbers_differ_whether_or_not_the_column_declares_a_precision(
+    pair: Pair, monkeypatch: pytest.MonkeyPatch, amount: str
+) -> None:
+    """A declared precision refuses Infinity, so only NULL and NaN need telling apart there;
+    NaN hashes to the seed, which is 0 for a NULL key, as a NULL amount hashes."""
+    pair.both(f"CREATE TABLE t (k integer, amount {amount})")
+    pair.on(pair.control, "INSERT INTO t VALUES (1, NULL), (2, 'NaN'), (3, 1.5), (NULL, NULL)")
+    pair.on(pair.candidate, "INSERT INTO t VALUES (1, 'NaN'), (2, NULL), (3, 1.50), (NULL, 'NaN')")
+    entity = spec(name="t", query="SELECT * FROM t", key=["k"])
+    for seed in range(1, 11):
+        monkeypatch.setattr("comparisons.pushdown.new_seed", lambda seed=seed: seed)
+        result, _, _ = stage1(pair, entity)
+        assert (result.equal, result.different) == (1, 3), f"seed {seed}"
