@@ -88,7 +88,7 @@ def test_only_the_differing_keys_buckets_are_read_again(pair: Pair) -> None:
     work = EntityWork.of(pair.conn, entity, build_plan(entity, *described), (pair.control, pair.candidate), D)
     buckets = bucket_pass(work, new_seed())
     assert (buckets.control_rows, buckets.candidate_rows) == (5000, 5000)
-    assert 1 <= len(buckets.differing) <= 2  # the two keys' buckets, of 16,384
+    assert 1 <= len(buckets.differing) <= 2  # the two keys' buckets, of 65,536
 
 
 def test_a_key_repeated_is_a_duplicate_even_when_both_sides_repeat_it_alike(pair: Pair) -> None:
