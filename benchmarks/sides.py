@@ -76,11 +76,15 @@ def _counts(conn: Any, schema: str) -> dict[str, int]:
 
 
 def _gl_ceiling(conn: Any, schema: str) -> float:
-    gl = sql.Identifier(schema, "gl_entries")
-    ceiling = sql.Identifier(schema, "ceiling_copy")
-    conn.execute(sql.SQL("CREATE TABLE {} AS SELECT * FROM {} WITH NO DATA").format(ceiling, gl))
+    return _copy_seconds(conn, schema, "gl_entries", "ceiling_copy")
+
+
+def _copy_seconds(conn: Any, schema: str, table: str, target: str) -> float:
+    """Seconds of a plain INSERT ... SELECT of ``table``'s rows into an unindexed copy."""
+    rows, copy = sql.Identifier(schema, table), sql.Identifier(schema, target)
+    conn.execute(sql.SQL("CREATE TABLE {} AS SELECT * FROM {} WITH NO DATA").format(copy, rows))
     started = time.perf_counter()
-    conn.execute(sql.SQL("INSERT INTO {} SELECT * FROM {}").format(ceiling, gl))
+    conn.execute(sql.SQL("INSERT INTO {} SELECT * FROM {}").format(copy, rows))
     return time.perf_counter() - started
 
 
@@ -89,12 +93,7 @@ def _floors(conn: Any, schema: str, source: str) -> dict[str, float]:
     an unindexed table, and the date's transaction statuses in one UPDATE of the source table
     with its own indexes (set back to NEW: the same kind of update, which changes an indexed
     column and so cannot be HOT, as the job's own PROCESSED/ERROR update)."""
-    journals = sql.Identifier(schema, "sun_journal")
-    floor = sql.Identifier(schema, "journal_floor")
-    conn.execute(sql.SQL("CREATE TABLE {} AS SELECT * FROM {} WITH NO DATA").format(floor, journals))
-    started = time.perf_counter()
-    conn.execute(sql.SQL("INSERT INTO {} SELECT * FROM {}").format(floor, journals))
-    journal_s = time.perf_counter() - started
+    journal_s = _copy_seconds(conn, schema, "sun_journal", "journal_floor")
     started = time.perf_counter()
     conn.execute(
         sql.SQL("UPDATE {} SET status = 'NEW', processed_at = NULL WHERE business_date = %s").format(

@@ -189,11 +189,13 @@ SERVER_SETTINGS = {"wal_buffers": "64MB"}
 def _configure(admin_uri: str) -> bool:
     """Write SERVER_SETTINGS the server does not have yet; whether it must restart for them."""
     with connect(admin_uri) as conn:
-        missing = [
-            (name, value)
-            for name, value in SERVER_SETTINGS.items()
-            if conn.execute("SELECT pg_catalog.current_setting(%s)", (name,)).fetchone() != (value,)
-        ]
+        current: dict[str, str] = dict(
+            conn.execute(
+                "SELECT n, pg_catalog.current_setting(n) FROM pg_catalog.unnest(%s::text[]) AS n",
+                (list(SERVER_SETTINGS),),
+            ).fetchall()
+        )
+        missing = [(name, value) for name, value in SERVER_SETTINGS.items() if current[name] != value]
         for name, value in missing:
             conn.execute(sql.SQL("ALTER SYSTEM SET {} = {}").format(sql.Identifier(name), sql.Literal(value)))
     return bool(missing)
