@@ -156,6 +156,12 @@ CREATE UNLOGGED TABLE txn_staging (
     t                 numeric(18,2),
     c                 numeric(18,2),
     r                 numeric(18,2),
+    -- each component's base-currency amount, unsigned, as its GL lines post it
+    gt_base           numeric(18,2),
+    g_base            numeric(18,2),
+    t_base            numeric(18,2),
+    c_base            numeric(18,2),
+    r_base            numeric(18,2),
     -- analysis codes t0..t2 (t3 is the policy number)
     t0                text,
     t1                text,

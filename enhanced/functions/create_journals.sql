@@ -2,8 +2,8 @@
 -- journal_type, currency) of the accepted transactions, each with a voucher id from
 -- voucher's identity sequence, allocated in voucher-number order (voucher_staging); then
 -- the journals in one INSERT, each with the journal_id fetch_transactions allocated and
--- its group's voucher_id: a journal is written once, never updated. Last, every staged
--- transaction's status in one UPDATE: PROCESSED (with processed_at) or ERROR.
+-- its group's voucher_id: a journal is written once, never updated. (The staged
+-- transactions' statuses are set in their own phase, set_statuses.sql.)
 CREATE FUNCTION create_journals(d date)
 RETURNS bigint
 LANGUAGE plpgsql
@@ -53,17 +53,6 @@ BEGIN
     WHERE s.error_code IS NULL
       AND s.business_date = d;
     GET DIAGNOSTICS created = ROW_COUNT;
-
-    -- The date and status filter lets the planner read the date's rows through the
-    -- (business_date, status) index and hash-join them, rather than probe per row.
-    UPDATE insurance_transaction tx
-    SET status = CASE WHEN s.error_code IS NULL THEN 'PROCESSED' ELSE 'ERROR' END,
-        processed_at = CASE WHEN s.error_code IS NULL THEN now() ELSE tx.processed_at END
-    FROM txn_staging s
-    WHERE tx.business_date = d
-      AND tx.status = 'NEW'
-      AND tx.txn_id = s.txn_id
-      AND s.business_date = d;
 
     RETURN created;
 END

@@ -1,6 +1,6 @@
 -- Phase 'data fetch': one INSERT of the date's NEW transactions into txn_staging, then
 -- their statistics and the rejected ones' journal_error rows. (Their statuses are set
--- with the accepted ones' in create_journals: one UPDATE of the source rows.)
+-- with the accepted ones' in set_statuses: one UPDATE of the source rows.)
 CREATE FUNCTION fetch_transactions(d date)
 RETURNS bigint
 LANGUAGE plpgsql
@@ -39,8 +39,8 @@ BEGIN
     INSERT INTO txn_staging (
         txn_id, txn_reference, business_date, txn_type, currency, description,
         policy_number, policyholder_name, ledger_code, period, journal_type, fx_rate,
-        g, t, c, r, t0, t1, t2, zero_mask, debit_base, credit_base, line_count,
-        error_code, error_message, journal_id)
+        g, t, c, r, gt_base, g_base, t_base, c_base, r_base, t0, t1, t2, zero_mask,
+        debit_base, credit_base, line_count, error_code, error_message, journal_id)
     WITH ledger_day AS MATERIALIZED (
         SELECT l.ledger_code, l.base_currency, op.period
         FROM ledger l
@@ -160,7 +160,8 @@ BEGIN
     )
     SELECT txn_id, txn_reference, business_date, txn_type, currency, description,
            policy_number, policyholder_name, ledger_code, period, journal_type, fx_rate,
-           g, t, c, r, t0, t1, t2, zero_mask, debit_base, credit_base,
+           g, t, c, r, gt_base, g_base, t_base, c_base, r_base, t0, t1, t2, zero_mask,
+           debit_base, credit_base,
            rule_lines + (debit_base <> credit_base)::integer,
            error_code,
            CASE error_code

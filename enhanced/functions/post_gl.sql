@@ -38,9 +38,7 @@ BEGIN
            CASE WHEN a.amount < 0
                 THEN CASE l.dc_marker WHEN 'D' THEN 'C' ELSE 'D' END
                 ELSE l.dc_marker END,
-           s.currency, abs(a.amount),
-           CASE WHEN s.fx_rate = 1 THEN abs(a.amount)
-                ELSE round(abs(a.amount) * s.fx_rate, 2) END,
+           s.currency, abs(a.amount), a.base,
            s.period, s.business_date, s.t0, s.t1, s.t2, s.policy_number
     FROM txn_staging s
     JOIN layout l ON l.txn_type = s.txn_type AND l.mask = s.zero_mask
@@ -51,8 +49,15 @@ BEGIN
                    WHEN component_bit('TAX') THEN s.t
                    WHEN component_bit('COMMISSION') THEN s.c
                    WHEN component_bit('REINSURANCE') THEN s.r
+               END,
+               CASE l.component
+                   WHEN component_bit('GROSS_PLUS_TAX') THEN s.gt_base
+                   WHEN component_bit('GROSS') THEN s.g_base
+                   WHEN component_bit('TAX') THEN s.t_base
+                   WHEN component_bit('COMMISSION') THEN s.c_base
+                   WHEN component_bit('REINSURANCE') THEN s.r_base
                END
-    ) AS a (amount)
+    ) AS a (amount, base)
     WHERE s.error_code IS NULL
       AND s.business_date = d
     UNION ALL

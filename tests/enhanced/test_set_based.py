@@ -17,7 +17,14 @@ import pytest
 
 from tests.enhanced.books import SCHEMA, SOURCE, Enhanced
 
-PHASE_FUNCTIONS = ("fetch_transactions", "create_journals", "post_gl", "create_vouchers", "prepare_export")
+PHASE_FUNCTIONS = (
+    "fetch_transactions",
+    "create_journals",
+    "post_gl",
+    "create_vouchers",
+    "prepare_export",
+    "set_statuses",
+)
 
 # ---------------------------------------------------------------------------------------------
 # Set-based code
@@ -55,6 +62,7 @@ def test_the_manifest_times_each_phase_separately(enh: Enhanced) -> None:
         "GL posting",
         "voucher creation",
         "export",
+        "status",
         "reporting refresh",
     ]
     assert all(p.sql.count("SELECT") == 1 for p in enh.side.phases)
