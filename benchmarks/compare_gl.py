@@ -13,6 +13,7 @@ timed, with max RSS (ru_maxrss) read after it, then under tracemalloc for the Py
 timed: tracing slows allocation). "server MB": the child's backend's VmHWM. The methods:
   harness    comparisons.compare_entity (datacompy on <= --max-detail-rows keys), counts and verdict
              checked; "stage 1 s": its run_stage1 alone, set against the floor of each scenario
+             and against its checksum pass with every row in one bucket (benchmarks/one_bucket.py)
 and, see benchmarks/compare_peers.py, datacompy, polars, duckdb and reladiff. Then issue 18's targets.
 """
 
@@ -33,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import compare_peers as peers
+from benchmarks.one_bucket import one_bucket_seconds
 from benchmarks.scratch import scratch_database
 
 CONTROL, CANDIDATE = "bench_cmp_control", "bench_cmp_candidate"
@@ -174,7 +176,7 @@ def _measure(uri: str, args: argparse.Namespace) -> None:
                 print(f"\n== {rows:,} rows/side, scenario {name}: {injected}; --max-detail-rows", end=" ")
                 print(f"{args.max_detail_rows:,}; key indexed for {args.key_index}; load", end=" ")
                 print(f"average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores", flush=True)
-                results[rows, name] = {"floor": peers.floor(conn, SIDES)}
+                results[rows, name] = {"floor": peers.floor(conn, SIDES), "one_bucket": _one_bucket(conn)}
                 print(HEADER, flush=True)
                 for method in methods:
                     if (measured := _method(conn, uri, args, method, rows)) is not None:
@@ -185,6 +187,14 @@ def _measure(uri: str, args: argparse.Namespace) -> None:
     for method, oks in checked.items():
         print(f"{method} counts equal the injected numbers in {sum(oks)} of {len(oks)} scenario(s)")
     peers.targets(results)
+
+
+def _one_bucket(conn: Any) -> float:
+    seconds = one_bucket_seconds(conn, SPEC, (CONTROL, CANDIDATE), DAY)
+    print(
+        f"stage 1's checksum pass with every row in one bucket (nothing located): {seconds:.2f} s (median of 3)"
+    )
+    return seconds
 
 
 def _method(conn: Any, uri: str, args: argparse.Namespace, method: str, rows: int) -> dict[str, Any] | None:

@@ -299,3 +299,7 @@ def targets(results: dict[tuple[int, str], dict[str, Any]]) -> None:
         ratio = stage1 / floor_s if stage1 else 0
         figure = f"{stage1:.2f} s / {floor_s:.2f} s = {ratio:.2f}x" if stage1 else None
         _line(f"{rows:,} rows/side, {scenario}: stage 1 <= 1.3x the floor", figure, ratio <= 1.3)
+        if one := measured.get("one_bucket"):
+            print(
+                f"    the checksum pass alone, all rows in one bucket: {one:.2f} s = {one / floor_s:.2f}x the floor"
+            )
