@@ -122,7 +122,8 @@ def _floors(conn: Any, schema: str, source: str) -> dict[str, float]:
 
 
 def floor_lines(size: int, results: dict[str, dict[str, Any]]) -> list[str]:
-    """The floors against what 10x legacy leaves: how far the total target is from the writes alone."""
+    """The floors against what 10x legacy leaves (how far the total target is from the writes
+    alone), then journal creation's and the status phase's own floors."""
     if not {"legacy", "enhanced"} <= set(results) or not results["enhanced"]["floors"]:
         return []
     enhanced, floors = results["enhanced"], results["enhanced"]["floors"]
@@ -135,14 +136,12 @@ def floor_lines(size: int, results: dict[str, dict[str, Any]]) -> list[str]:
         f"  10x legacy allows {allowed * 1000:.0f} ms in all: {max(allowed - writes, 0) * 1000:.0f} ms left for "
         f"the fetch, lookups and amounts, indexes, vouchers and the refresh "
         f"(enhanced spent {(enhanced['wall'] - writes) * 1000:.0f} ms on them)",
+        *_phase_floor_lines(results, floors),
     ]
 
 
-def phase_floor_lines(results: dict[str, dict[str, Any]]) -> list[str]:
+def _phase_floor_lines(results: dict[str, dict[str, Any]], floors: dict[str, float]) -> list[str]:
     """Journal creation's and the status phase's own floors, next to what they took."""
-    if not {"legacy", "enhanced"} <= set(results) or not results["enhanced"]["floors"]:
-        return []
-    floors = results["enhanced"]["floors"]
     lp, ep = phases(results["legacy"]["result"]), phases(results["enhanced"]["result"])
     lines = []
     if "journal creation" in lp and "journal creation" in ep:
@@ -191,7 +190,7 @@ def report(size: int, results: dict[str, dict[str, Any]]) -> None:
                 f"  enhanced GL posting {gl * 1000:.0f} ms vs plain INSERT ... SELECT {ceiling * 1000:.0f} ms "
                 f"of the same rows: {gl / ceiling:.2f}x the ceiling"
             )
-    for line in [*floor_lines(size, results), *phase_floor_lines(results), *targets(size, results)]:
+    for line in [*floor_lines(size, results), *targets(size, results)]:
         print(line)
 
 
